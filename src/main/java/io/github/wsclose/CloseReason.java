@@ -1,0 +1,188 @@
+package io.github.wsclose;
+
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The status code and reason of a close frame: why a WebSocket connection was closed.
+ *
+ * <p>A {@code CloseReason} is a plain value. It can hold any code, so that it can also
+ * report closes that never crossed the wire ({@link Codes#NO_STATUS_RECEIVED} for an empty
+ * close frame, {@link Codes#CLOSED_ABNORMALLY} for a connection that died without one).
+ * Whether it may be <em>sent</em> is checked where it is encoded ({@link ClosePayload},
+ * {@link CloseFrameEncoder}), or up front with {@link #requireSendable()}.
+ *
+ * <p>Immutable and thread-safe. The code is an unsigned 16-bit value held in a {@code short}:
+ * use {@link #unsignedCode()} to read it as an {@code int}.
+ *
+ * @param code    the status code (§7.4), as sent on the wire
+ * @param message the reason (§7.1.6), never null; empty when there is none
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.5.1">RFC 6455 §5.5.1</a>
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4">RFC 6455 §7.4</a>
+ */
+public record CloseReason(short code, String message) {
+
+    /** The longest reason a close frame can carry: 125 payload bytes less the 2-byte code. */
+    public static final int MAX_REASON_BYTES = 123;
+
+    /** Creates a close reason; a null {@code message} is taken as no reason (empty). */
+    public CloseReason {
+        message = message == null ? "" : message;
+    }
+
+    /** Creates a close reason with a named code; a null {@code message} is taken as empty. */
+    public CloseReason(Codes code, String message) {
+        this(Objects.requireNonNull(code, "code").code(), message);
+    }
+
+    /**
+     * Creates a sendable close reason whose message is cut to at most {@value #MAX_REASON_BYTES}
+     * UTF-8 bytes on a character boundary (a surrogate pair is never split).
+     *
+     * @throws IllegalArgumentException if {@code code} may not appear on the wire, or if
+     *                                  {@code message} holds an unpaired surrogate
+     */
+    public static CloseReason truncated(int code, String message) {
+        String violation = StatusCodeRange.violation(code);
+        if (violation != null) {
+            throw new IllegalArgumentException(violation);
+        }
+        return new CloseReason((short) code, Utf8.truncate(Objects.requireNonNull(message, "message"), MAX_REASON_BYTES));
+    }
+
+    /** Same as {@link #truncated(int, String)} for a named code. */
+    public static CloseReason truncated(Codes code, String message) {
+        return truncated(Objects.requireNonNull(code, "code").unsignedCode(), message);
+    }
+
+    /**
+     * Converts Netty's close status (code and reason text) to a close reason. No code is
+     * rejected: conversion does not validate, sending does.
+     */
+    public static CloseReason of(WebSocketCloseStatus status) {
+        Objects.requireNonNull(status, "status");
+        return new CloseReason((short) status.code(), status.reasonText());
+    }
+
+    /** The status code as an unsigned value, 0–65535. */
+    public int unsignedCode() {
+        return Short.toUnsignedInt(code);
+    }
+
+    /** The named code for {@link #code()}, or null when the code has no name here. */
+    public @Nullable Codes knownReason() {
+        return Codes.byCode(code);
+    }
+
+    /**
+     * Returns this close reason if it may be sent in a close frame.
+     *
+     * @throws IllegalArgumentException naming the fault, if the code may not appear on the
+     *                                  wire or the reason is longer than {@value #MAX_REASON_BYTES}
+     *                                  UTF-8 bytes or holds an unpaired surrogate
+     */
+    public CloseReason requireSendable() {
+        ClosePayload.encodedLength(this);
+        return this;
+    }
+
+    /**
+     * Converts to Netty's close status. The status is built without Netty's validation, so
+     * local-only codes such as 1006 convert as well.
+     */
+    public WebSocketCloseStatus toCloseStatus() {
+        return new WebSocketCloseStatus(unsignedCode(), message, false);
+    }
+
+    /** Reads like {@code 1001 GOING_AWAY: restarting}, {@code 4000: busy} or {@code 1000 NORMAL}. */
+    @Override
+    public String toString() {
+        Codes known = knownReason();
+        String name = known == null ? Integer.toString(unsignedCode()) : unsignedCode() + " " + known.name();
+        return message.isEmpty() ? name : name + ": " + message;
+    }
+
+    /**
+     * The status codes that RFC 6455 §7.4.1 and the IANA registry name, in code order.
+     *
+     * <p>{@link #NO_STATUS_RECEIVED}, {@link #CLOSED_ABNORMALLY} and {@link #TLS_HANDSHAKE_FAILED}
+     * exist to report closes locally and are never sent on the wire.
+     *
+     * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1">RFC 6455 §7.4.1</a>
+     */
+    public enum Codes {
+        /** 1000: the purpose for which the connection was established has been fulfilled. */
+        NORMAL(1000),
+        /** 1001: an endpoint is going away, such as a server going down or a page navigated away from. */
+        GOING_AWAY(1001),
+        /** 1002: the endpoint is closing the connection due to a protocol error. */
+        PROTOCOL_ERROR(1002),
+        /** 1003: the endpoint received a type of data it cannot accept. */
+        CANNOT_ACCEPT(1003),
+        /** 1005: local only; the close frame carried no status code. */
+        NO_STATUS_RECEIVED(1005),
+        /** 1006: local only; the connection closed without a close frame. */
+        CLOSED_ABNORMALLY(1006),
+        /** 1007: a message's data was not consistent with its type (such as invalid UTF-8 text). */
+        NOT_CONSISTENT(1007),
+        /** 1008: a message violated the endpoint's policy. */
+        VIOLATED_POLICY(1008),
+        /** 1009: a message was too big to process. */
+        TOO_BIG(1009),
+        /** 1010: the client expected the server to negotiate an extension it did not. */
+        NO_EXTENSION(1010),
+        /** 1011: the server met an unexpected condition that kept it from fulfilling the request. */
+        UNEXPECTED_CONDITION(1011),
+        /** 1012: the service is restarting (IANA). */
+        SERVICE_RESTART(1012),
+        /** 1013: the service is overloaded; try again later (IANA). */
+        TRY_AGAIN_LATER(1013),
+        /** 1014: a gateway or proxy received an invalid response from the upstream server (IANA). */
+        BAD_GATEWAY(1014),
+        /** 1015: local only; the TLS handshake failed. */
+        TLS_HANDSHAKE_FAILED(1015);
+
+        private static final int FIRST = 1000;
+        private static final Codes[] BY_OFFSET = new Codes[TLS_HANDSHAKE_FAILED.code - FIRST + 1];
+
+        static {
+            for (Codes c : values()) {
+                BY_OFFSET[c.code - FIRST] = c;
+            }
+        }
+
+        private final short code;
+        /** This code with an empty message, shared by every decode of a code-only payload. */
+        final CloseReason withoutMessage;
+
+        Codes(int code) {
+            this.code = (short) code;
+            this.withoutMessage = new CloseReason(this.code, "");
+        }
+
+        /**
+         * Returns the named code for {@code code}, or null if it has none. An array index:
+         * constant time, never throws.
+         */
+        public static @Nullable Codes byCode(short code) {
+            int offset = code - FIRST;
+            return offset >= 0 && offset < BY_OFFSET.length ? BY_OFFSET[offset] : null;
+        }
+
+        /** The status code, as sent on the wire. */
+        public short code() {
+            return code;
+        }
+
+        /** The status code as an {@code int}, 1000–1015. */
+        public int unsignedCode() {
+            return code;
+        }
+
+        /** Tells whether this code may be sent in a close frame (false for 1005, 1006 and 1015). */
+        public boolean mayAppearOnWire() {
+            return StatusCodeRange.mayAppearOnWire(code);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.wsclose;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.concurrent.FastThreadLocal;
+
+/**
+ * Strict UTF-8 for close reasons: one-pass validating decode with an ASCII fast path, the
+ * encoded length of a string, and truncation on a character boundary.
+ *
+ * <p>Decoding accepts exactly the well-formed byte sequences of Unicode Table 3-7: no overlong
+ * forms, no surrogates (U+D800–U+DFFF), nothing above U+10FFFF, no truncated sequences.
+ * Stateless and thread-safe; the decode scratch buffer is per thread.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc3629#section-4">RFC 3629 §4</a>
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-8.1">RFC 6455 §8.1</a>
+ */
+final class Utf8 {
+
+    /** Room for any close reason: {@value CloseReason#MAX_REASON_BYTES} bytes decode to at most as many chars. */
+    private static final FastThreadLocal<char[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected char[] initialValue() {
+            return new char[CloseReason.MAX_REASON_BYTES];
+        }
+    };
+
+    private Utf8() {
+    }
+
+    /**
+     * Decodes {@code length} bytes of {@code buf} from {@code index} (at most
+     * {@value CloseReason#MAX_REASON_BYTES}), without moving its indexes.
+     *
+     * @throws CorruptedWebSocketFrameException with status 1007 naming the first fault and
+     *                                          its byte offset
+     */
+    static String decode(ByteBuf buf, int index, int length) {
+        if (length == 0) {
+            return "";
+        }
+        char[] chars = SCRATCH.get();
+        int end = index + length;
+        int i = index;
+        int n = 0;
+        // ASCII fast path: one byte, one char, until the first non-ASCII byte
+        while (i < end) {
+            byte b = buf.getByte(i);
+            if (b < 0) {
+                break;
+            }
+            chars[n++] = (char) b;
+            i++;
+        }
+        while (i < end) {
+            int b0 = buf.getByte(i) & 0xFF;
+            if (b0 < 0x80) {
+                chars[n++] = (char) b0;
+                i++;
+                continue;
+            }
+            int size;
+            int lowest; // lowest allowed value of the second byte
+            int highest; // highest allowed value of the second byte
+            if (b0 >= 0xC2 && b0 <= 0xDF) {
+                size = 2; lowest = 0x80; highest = 0xBF;
+            } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+                size = 3;
+                lowest = b0 == 0xE0 ? 0xA0 : 0x80; // below 0xA0 is an overlong form
+                highest = b0 == 0xED ? 0x9F : 0xBF; // above 0x9F is a surrogate
+            } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+                size = 4;
+                lowest = b0 == 0xF0 ? 0x90 : 0x80; // below 0x90 is an overlong form
+                highest = b0 == 0xF4 ? 0x8F : 0xBF; // above 0x8F is beyond U+10FFFF
+            } else {
+                throw invalid(leadFault(b0), i - index);
+            }
+            if (end - i < size) {
+                throw invalid("truncated " + size + "-byte sequence", i - index);
+            }
+            int b1 = buf.getByte(i + 1) & 0xFF;
+            if (b1 < lowest || b1 > highest) {
+                throw invalid(secondByteFault(b0, b1), i - index);
+            }
+            int cp = (b0 & (0xFF >> (size + 1))) << 6 | (b1 & 0x3F);
+            for (int k = 2; k < size; k++) {
+                int bk = buf.getByte(i + k) & 0xFF;
+                if ((bk & 0xC0) != 0x80) {
+                    throw invalid("truncated " + size + "-byte sequence", i - index);
+                }
+                cp = cp << 6 | (bk & 0x3F);
+            }
+            if (size == 4) {
+                chars[n++] = Character.highSurrogate(cp);
+                chars[n++] = Character.lowSurrogate(cp);
+            } else {
+                chars[n++] = (char) cp;
+            }
+            i += size;
+        }
+        return new String(chars, 0, n);
+    }
+
+    /**
+     * Returns the number of bytes {@code s} takes in UTF-8.
+     *
+     * @throws IllegalArgumentException if {@code s} holds an unpaired surrogate, which has no
+     *                                  UTF-8 form
+     */
+    static int encodedLength(CharSequence s) {
+        int bytes = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            int width = charWidth(s, i);
+            if (width < 0) {
+                throw new IllegalArgumentException("close reason holds an unpaired surrogate at index " + i);
+            }
+            bytes += width;
+            if (width == 4) {
+                i++;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Returns the longest prefix of {@code s} that takes at most {@code maxBytes} in UTF-8,
+     * never splitting a surrogate pair.
+     *
+     * @throws IllegalArgumentException if {@code s} holds an unpaired surrogate
+     */
+    static String truncate(String s, int maxBytes) {
+        int bytes = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            int width = charWidth(s, i);
+            if (width < 0) {
+                throw new IllegalArgumentException("close reason holds an unpaired surrogate at index " + i);
+            }
+            if (bytes + width > maxBytes) {
+                return s.substring(0, i);
+            }
+            bytes += width;
+            if (width == 4) {
+                i++;
+            }
+        }
+        return s;
+    }
+
+    /** UTF-8 width of the character at {@code i} (4 for a surrogate pair), or -1 for an unpaired surrogate. */
+    private static int charWidth(CharSequence s, int i) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+            return 1;
+        }
+        if (c < 0x800) {
+            return 2;
+        }
+        if (!Character.isSurrogate(c)) {
+            return 3;
+        }
+        boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        return paired ? 4 : -1;
+    }
+
+    private static String leadFault(int b0) {
+        if (b0 < 0xC0) {
+            return "unexpected continuation byte 0x" + Integer.toHexString(b0);
+        }
+        if (b0 < 0xC2) {
+            return "overlong 2-byte sequence";
+        }
+        return "byte 0x" + Integer.toHexString(b0) + " starts a code point above U+10FFFF";
+    }
+
+    private static String secondByteFault(int b0, int b1) {
+        if ((b1 & 0xC0) != 0x80) {
+            return "truncated sequence: 0x" + Integer.toHexString(b1) + " is not a continuation byte";
+        }
+        if (b0 == 0xE0 || b0 == 0xF0) {
+            return "overlong " + (b0 == 0xE0 ? 3 : 4) + "-byte sequence";
+        }
+        return b0 == 0xED ? "surrogate code point" : "code point above U+10FFFF";
+    }
+
+    private static CorruptedWebSocketFrameException invalid(String fault, int offset) {
+        // invalid UTF-8 in a close reason MUST fail the connection with 1007 (RFC 6455 §8.1, §7.4.1)
+        return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA,
+                "close reason is not valid UTF-8: " + fault + " at byte " + offset);
+    }
+}
