@@ -76,8 +76,7 @@ public final class ClosePayload {
             throw protocolError(violation);
         }
         if (length == 2) {
-            CloseReason.Codes known = CloseReason.Codes.byCode((short) code);
-            return known != null ? known.withoutMessage : new CloseReason((short) code, "");
+            return CloseReason.withoutMessage((short) code);
         }
         // the reason MUST be valid UTF-8 (§5.5.1); Utf8 throws 1007 otherwise
         return new CloseReason((short) code, Utf8.decode(payload, index + 2, length - 2));

@@ -65,6 +65,12 @@ public record CloseReason(short code, String message) {
         return new CloseReason((short) status.code(), status.reasonText());
     }
 
+    /** {@code code} with an empty message; the shared cached instance for a named code. */
+    static CloseReason withoutMessage(short code) {
+        Codes known = Codes.byCode(code);
+        return known != null ? known.withoutMessage : new CloseReason(code, "");
+    }
+
     /** The status code as an unsigned value, 0–65535. */
     public int unsignedCode() {
         return Short.toUnsignedInt(code);

@@ -1,0 +1,122 @@
+package io.github.wsclose;
+
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Closes many WebSocket connections at once with one close reason, as a server does before a
+ * deploy or restart: every connection gets a close frame ({@code 1001 GOING_AWAY},
+ * {@code 1012 SERVICE_RESTART}, {@code 1013 TRY_AGAIN_LATER} …) and its closing handshake runs;
+ * those still open at the deadline are closed at once.
+ *
+ * <pre>{@code
+ * GracefulDrain.drain(channels, new CloseReason(Codes.SERVICE_RESTART, "deploy"), Duration.ofSeconds(5))
+ *     .thenAccept(result -> log.info("drained {}", result));
+ * }</pre>
+ *
+ * <p>Connections are those of the group that have a {@link ClosingHandshakeHandler} and
+ * completed the WebSocket upgrade; other channels of the group are closed and not counted.
+ * Thread-safe: call from any thread.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1">RFC 6455 §7.4.1</a>
+ */
+public final class GracefulDrain {
+
+    private GracefulDrain() {
+    }
+
+    /**
+     * Starts the closing handshake on every connection of {@code channels} and returns a
+     * future that completes when all of them have closed, at the latest shortly after
+     * {@code deadline}. It never completes exceptionally.
+     *
+     * @throws IllegalArgumentException if {@code reason} may not be sent or {@code deadline}
+     *                                  is negative
+     */
+    public static CompletableFuture<Result> drain(ChannelGroup channels, CloseReason reason, Duration deadline) {
+        Objects.requireNonNull(channels, "channels");
+        Objects.requireNonNull(reason, "reason").requireSendable();
+        if (Objects.requireNonNull(deadline, "deadline").isNegative()) {
+            throw new IllegalArgumentException("deadline must not be negative: " + deadline);
+        }
+        long start = System.nanoTime();
+        Queue<ClosingHandshakeHandler> draining = new ConcurrentLinkedQueue<>();
+        List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>();
+        for (Channel channel : channels) {
+            reports.add(drainOne(channel, reason, draining));
+        }
+        AtomicInteger forced = new AtomicInteger();
+        Future<?> deadlineTask = GlobalEventExecutor.INSTANCE.schedule(
+                () -> draining.forEach(handshake -> forceClose(handshake, deadline, forced)),
+                deadline.toNanos(), TimeUnit.NANOSECONDS);
+        return CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            deadlineTask.cancel(false);
+            int connections = 0;
+            int clean = 0;
+            for (CompletableFuture<@Nullable CloseReport> report : reports) {
+                CloseReport closed = report.join();
+                if (closed != null) {
+                    connections++;
+                    clean += closed.clean() ? 1 : 0;
+                }
+            }
+            return new Result(connections, clean, connections - clean - forced.get(), forced.get(),
+                    Duration.ofNanos(System.nanoTime() - start));
+        });
+    }
+
+    /** Completes with the connection's report, or with null for a channel that is not a WebSocket connection. */
+    private static CompletableFuture<@Nullable CloseReport> drainOne(Channel channel, CloseReason reason,
+            Queue<ClosingHandshakeHandler> draining) {
+        CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
+        ClosingHandshakeHandler handshake = channel.pipeline().get(ClosingHandshakeHandler.class);
+        if (handshake == null) {
+            channel.close().addListener(closed -> done.complete(null));
+            return done;
+        }
+        channel.eventLoop().execute(() -> {
+            CompletableFuture<CloseReport> report = handshake.drain(reason);
+            if (report == null) {
+                channel.close().addListener(closed -> done.complete(null));
+            } else {
+                draining.add(handshake);
+                report.whenComplete((closed, never) -> done.complete(closed));
+            }
+        });
+        return done;
+    }
+
+    private static void forceClose(ClosingHandshakeHandler handshake, Duration deadline, AtomicInteger forced) {
+        handshake.eventLoop().execute(() -> {
+            // the report completes on this event loop, so it cannot complete between the check and the count
+            if (!handshake.closeReport().isDone()) {
+                forced.incrementAndGet();
+                handshake.abandon("still open at the drain deadline of " + deadline.toMillis() + " ms");
+            }
+        });
+    }
+
+    /**
+     * What a drain did.
+     *
+     * @param connections the WebSocket connections it closed
+     * @param clean       those whose closing handshake completed cleanly
+     * @param unclean     those that ended before the deadline without a clean handshake
+     * @param forced      those still open at the deadline and closed then
+     * @param took        from the start of the drain until the last connection closed
+     */
+    public record Result(int connections, int clean, int unclean, int forced, Duration took) {
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.wsclose;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.util.Objects;
+
+/**
+ * Builds, in one call, a WebSocket server pipeline whose close handling is right: Netty
+ * upgrades the connection and frames messages, and this library alone sends close frames.
+ *
+ * <pre>{@code
+ * protected void initChannel(SocketChannel ch) {
+ *     ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(), new MyApp());
+ * }
+ * }</pre>
+ *
+ * builds, from head to tail: {@link HttpServerCodec}, {@link HttpObjectAggregator},
+ * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
+ * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
+ * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on),
+ * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, a {@link ClosingHandshakeHandler}, the
+ * application's handlers, and a last handler that turns any exception the application leaves
+ * unhandled into a close with 1011 UNEXPECTED_CONDITION. HTTP requests for other paths reach
+ * the application's handlers as {@code FullHttpRequest}s.
+ *
+ * <p>The application sees {@link CloseReason}s (the peer's close) among its inbound messages,
+ * one {@link CloseReport} user event per WebSocket connection, and may write a
+ * {@link CloseReason} or call {@code channel.close()} to close.
+ *
+ * @see ClosingHandshakeHandler
+ */
+public final class ServerPipeline {
+
+    /** Largest HTTP request and WebSocket frame payload accepted by {@link #configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}. */
+    public static final int DEFAULT_MAX_CONTENT_LENGTH = 65536;
+
+    private ServerPipeline() {
+    }
+
+    /**
+     * Configures {@code pipeline} for WebSocket connections on {@code websocketPath}, with
+     * Netty's defaults and frames up to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes (larger ones
+     * close with 1009).
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
+            ChannelHandler... application) {
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
+                .maxFramePayloadLength(DEFAULT_MAX_CONTENT_LENGTH)
+                .build();
+        configure(pipeline, protocol, close, application);
+    }
+
+    /**
+     * Configures {@code pipeline} with the caller's Netty settings (path, subprotocols, frame
+     * size, handshake timeout …), except for close handling, which is taken out of Netty's hands
+     * whatever {@code protocol} says.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ChannelHandler... application) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(application, "application");
+        if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
+            throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
+        }
+        WebSocketServerProtocolConfig closeHandledByUs = Objects.requireNonNull(protocol, "protocol").toBuilder()
+                .handleCloseFrames(false) // close frames reach CloseFrameDecoder
+                .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
+                .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
+                .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
+                .build();
+        int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
+        pipeline.addLast(
+                new HttpServerCodec(),
+                new HttpObjectAggregator(maxContentLength),
+                new WebSocketServerProtocolHandler(closeHandledByUs),
+                CloseFrameDecoder.INSTANCE,
+                CloseFrameEncoder.INSTANCE,
+                new ClosingHandshakeHandler(close));
+        pipeline.addLast(application);
+        pipeline.addLast(UnhandledExceptions.INSTANCE);
+    }
+}

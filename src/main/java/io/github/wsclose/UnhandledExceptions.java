@@ -1,0 +1,35 @@
+package io.github.wsclose;
+
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+/**
+ * The last handler of a {@link ServerPipeline}: an exception that no handler dealt with closes
+ * the WebSocket connection with 1011 UNEXPECTED_CONDITION through the
+ * {@link ClosingHandshakeHandler}, and is reported in its {@link CloseReport}. Before the
+ * upgrade, it is logged and the connection closed.
+ *
+ * <p>Stateless and sharable.
+ */
+@Sharable
+final class UnhandledExceptions extends ChannelInboundHandlerAdapter {
+
+    static final UnhandledExceptions INSTANCE = new UnhandledExceptions();
+
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(UnhandledExceptions.class);
+
+    private UnhandledExceptions() {
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
+        if (handshake == null || !handshake.failUnhandled(cause)) {
+            LOG.warn("{} closing a connection on an unhandled exception", ctx.channel(), cause);
+            ctx.close();
+        }
+    }
+}
