@@ -21,7 +21,8 @@ import java.util.Objects;
  * builds, from head to tail: {@link HttpServerCodec}, {@link HttpObjectAggregator},
  * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
  * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
- * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on),
+ * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
+ * leaves the checks of close frame bodies to {@link CloseFrameDecoder} once the upgrade is done,
  * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, a {@link ClosingHandshakeHandler}, the
  * application's handlers, and a last handler that turns any exception the application leaves
  * unhandled into a close with 1011 UNEXPECTED_CONDITION. HTTP requests for other paths reach
@@ -84,6 +85,7 @@ public final class ServerPipeline {
                 new HttpServerCodec(),
                 new HttpObjectAggregator(maxContentLength),
                 new WebSocketServerProtocolHandler(closeHandledByUs),
+                new CloseBodyHandover(closeHandledByUs.decoderConfig()),
                 CloseFrameDecoder.INSTANCE,
                 CloseFrameEncoder.INSTANCE,
                 new ClosingHandshakeHandler(close));
