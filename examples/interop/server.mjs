@@ -1,5 +1,5 @@
 // Where the example server under test listens, from EXAMPLE_URL (its page URL, such as
-// http://127.0.0.1:8080/), and small helpers that turn WebSocket events into promises that
+// http://127.0.0.1:8080/), and small functions that turn WebSocket events into promises that
 // fail after a timeout instead of hanging.
 
 export const WAIT_MS = 10_000;
