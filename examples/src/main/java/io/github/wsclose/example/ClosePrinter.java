@@ -1,0 +1,76 @@
+package io.github.wsclose.example;
+
+import io.github.wsclose.CloseReason;
+import io.github.wsclose.CloseReport;
+import io.github.wsclose.StatusCodeRange;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * Prints one line for every closed WebSocket connection, from its {@link CloseReport}:
+ *
+ * <pre>
+ * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms
+ * </pre>
+ *
+ * <p>Sharable.
+ */
+@Sharable
+final class ClosePrinter extends ChannelInboundHandlerAdapter {
+
+    private final PrintStream out;
+
+    ClosePrinter(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof CloseReport report) {
+            out.println(line(ctx.channel().remoteAddress(), report));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    static String line(SocketAddress peer, CloseReport report) {
+        CloseReason reason = report.reason();
+        CloseReason.Codes known = reason.knownReason();
+        String name = known != null ? known.name() : StatusCodeRange.of(reason.unsignedCode()).name();
+        return "closed " + address(peer)
+                + " code=" + reason.unsignedCode() + " (" + name + ")"
+                + " reason=" + quoted(reason.message())
+                + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? "server" : "client")
+                + " clean=" + report.clean()
+                + " duration=" + report.duration().toMillis() + "ms"
+                + (report.cause() == null ? "" : " cause=" + quoted(report.cause().toString()));
+    }
+
+    private static String address(SocketAddress peer) {
+        return peer instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort() : String.valueOf(peer);
+    }
+
+    /** Quotes {@code text} so that the line stays one line whatever the reason holds. */
+    private static String quoted(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                case '\r' -> quoted.append("\\r");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        quoted.append(String.format("\\u%04x", c));
+                    } else {
+                        quoted.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return quoted.append('"').toString();
+    }
+}

@@ -1,0 +1,89 @@
+package io.github.wsclose.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.wsclose.CloseReason;
+import io.github.wsclose.CloseReport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The example server's parsing and printing; its behaviour on the wire is checked by examples/interop. */
+class ExampleServerTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hello", "closet 1000", "Close 1000", "", " close 1000"})
+    void otherTextIsNoCommand(String text) {
+        assertThat(CloseCommand.parse(text)).isNull();
+    }
+
+    @Test
+    void codeAndReasonVerbatim() {
+        assertThat(CloseCommand.parse("close 4000  two  spaces "))
+                .isEqualTo(new CloseCommand.Accepted(new CloseReason((short) 4000, " two  spaces ")));
+        assertThat(CloseCommand.parse("close 1012"))
+                .isEqualTo(new CloseCommand.Accepted(new CloseReason(CloseReason.Codes.SERVICE_RESTART, "")));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "close 1005        | 1005 may not be sent in a close frame: it is LOCAL_ONLY",
+        "close 1006 died   | 1006 may not be sent in a close frame: it is LOCAL_ONLY",
+        "close 1015        | 1015 may not be sent in a close frame: it is LOCAL_ONLY",
+        "close 999         | 999 may not be sent in a close frame: it is OUT_OF_RANGE",
+        "close 66536       | 66536 may not be sent in a close frame: it is OUT_OF_RANGE",
+        "close -1          | -1 may not be sent in a close frame: it is OUT_OF_RANGE",
+        "close 2000        | 2000 may not be sent in a close frame: it is RESERVED",
+        "close abc         | \"abc\" is not a status code (usage: close CODE [REASON])",
+        "close             | missing status code (usage: close CODE [REASON])",
+    })
+    void refused(String command, String explanation) {
+        assertThat(CloseCommand.parse(command.strip()))
+                .isInstanceOfSatisfying(CloseCommand.Refused.class, refused -> {
+                    assertThat(refused.explanation()).startsWith(explanation);
+                    assertThat(refused.reply()).startsWith("error: " + explanation).endsWith("; the connection stays open");
+                });
+    }
+
+    @Test
+    void reasonOverOneHundredTwentyThreeBytesIsRefused() {
+        assertThat(CloseCommand.parse("close 1000 " + "€".repeat(41))).isInstanceOf(CloseCommand.Accepted.class);
+        assertThat(CloseCommand.parse("close 1000 " + "€".repeat(41) + "!"))
+                .isInstanceOfSatisfying(CloseCommand.Refused.class, refused ->
+                        assertThat(refused.explanation()).startsWith("close reason too long: 124 bytes (expected: <= 123)"));
+    }
+
+    @Test
+    void optionsOverDefaults() {
+        assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
+        assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
+                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--port 65536           | --port out of range: 65536 (expected: 0-65535)",
+        "--close-timeout-ms 0   | --close-timeout-ms out of range: 0 (expected: 1-2147483647)",
+        "--port x               | --port needs a number, got \"x\"",
+        "--verbose 1            | unknown option: --verbose",
+        "--port                 | missing value for --port",
+    })
+    void badOptions(String args, String message) {
+        assertThatThrownBy(() -> ExampleOptions.parse(args.strip().split(" ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void oneLinePerClosedConnection() {
+        CloseReport report = new CloseReport(new CloseReason((short) 4000, "bye \"now\"\nok"),
+                CloseReport.Initiator.REMOTE, true, Duration.ofMillis(3), null);
+        assertThat(ClosePrinter.line(new InetSocketAddress("127.0.0.1", 50412), report))
+                .isEqualTo("closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason=\"bye \\\"now\\\"\\nok\""
+                        + " started-by=client clean=true duration=3ms");
+    }
+}
