@@ -48,7 +48,8 @@ public record CloseReason(short code, String message) {
         if (violation != null) {
             throw new IllegalArgumentException(violation);
         }
-        return new CloseReason((short) code, Utf8.truncate(Objects.requireNonNull(message, "message"), MAX_REASON_BYTES));
+        Utf8.encodedLength(Objects.requireNonNull(message, "message")); // rejects an unpaired surrogate anywhere
+        return new CloseReason((short) code, Utf8.truncate(message, MAX_REASON_BYTES));
     }
 
     /** Same as {@link #truncated(int, String)} for a named code. */
@@ -57,12 +58,17 @@ public record CloseReason(short code, String message) {
     }
 
     /**
-     * Converts Netty's close status (code and reason text) to a close reason. No code is
-     * rejected: conversion does not validate, sending does.
+     * Converts Netty's close status (code and reason text) to a close reason. Any 16-bit code
+     * converts: conversion does not check whether it may be sent, sending does.
+     *
+     * @throws IllegalArgumentException if the code is outside 0–65535
      */
     public static CloseReason of(WebSocketCloseStatus status) {
-        Objects.requireNonNull(status, "status");
-        return new CloseReason((short) status.code(), status.reasonText());
+        int code = Objects.requireNonNull(status, "status").code();
+        if (code < 0 || code > 0xFFFF) {
+            throw new IllegalArgumentException("close status " + code + " is not a 16-bit code (expected: 0-65535)");
+        }
+        return new CloseReason((short) code, status.reasonText());
     }
 
     /** {@code code} with an empty message; the shared cached instance for a named code. */
