@@ -318,8 +318,10 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         Duration took = Duration.ofNanos(ctx.executor().ticker().nanoTime() - closeStartNanos);
         boolean failed = cause != null;
         boolean clean = closeFrameWritten && closeFrameReceived && abandoned == null && !failed;
+        // a broken transport is not this end failing the connection: no close frame came back, so 1006 (§7.1.5)
+        boolean failedHere = failed && !(cause instanceof IOException);
         CloseReason reason;
-        if (closeFrameReceived || failed && closeFrameWritten) {
+        if (closeFrameReceived || failedHere && closeFrameWritten) {
             reason = started;
         } else {
             reason = abnormal(abandoned != null ? abandoned : "connection closed before the peer's close frame");

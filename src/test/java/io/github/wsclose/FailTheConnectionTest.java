@@ -114,6 +114,22 @@ class FailTheConnectionTest {
     }
 
     @Test
+    void brokenTransportAfterOurCloseIsReportedAs1006() {
+        try (HandshakeChannel ws = HandshakeChannel.server()) {
+            ws.channel.writeAndFlush(new CloseReason(Codes.NORMAL, "done"));
+            ws.advance(Duration.ofMillis(30));
+            IOException reset = new IOException("connection reset by peer");
+
+            ws.channel.pipeline().fireExceptionCaught(reset);
+
+            assertThat(ws.sentCloses()).hasSize(1);
+            assertThat(ws.channel.isOpen()).isFalse();
+            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed before the peer's close frame");
+            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, LOCAL, false, Duration.ofMillis(30), reset));
+        }
+    }
+
+    @Test
     void peersCloseWithACodeThatMayNotBeSentIsAProtocolError() {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
             ws.peerSends(new CloseWebSocketFrame(true, 0, Unpooled.buffer(2).writeShort(999)));
