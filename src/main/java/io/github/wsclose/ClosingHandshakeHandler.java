@@ -14,6 +14,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -348,7 +349,9 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             if (t instanceof CorruptedWebSocketFrameException corrupted) {
                 int code = corrupted.closeStatus().code();
                 String message = corrupted.getMessage() == null ? "" : corrupted.getMessage();
-                return CloseReason.truncated(StatusCodeRange.mayAppearOnWire(code) ? code : 1002, message);
+                // the reason MUST be valid UTF-8 (§5.5.1): a round trip turns each unpaired surrogate into '?'
+                String sendable = new String(message.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+                return CloseReason.truncated(StatusCodeRange.mayAppearOnWire(code) ? code : 1002, sendable);
             }
         }
         // an unexpected condition: its details stay on this side

@@ -70,6 +70,16 @@ class FailTheConnectionTest {
     }
 
     @Test
+    void exceptionMessageWithAnUnpairedSurrogateStillFailsTheConnection() {
+        try (HandshakeChannel ws = HandshakeChannel.server()) {
+            ws.channel.pipeline().fireExceptionCaught(corrupt(WebSocketCloseStatus.PROTOCOL_ERROR, "bad \uD800 frame"));
+
+            assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.PROTOCOL_ERROR, "bad ? frame"));
+            assertThat(ws.channel.isOpen()).isFalse();
+        }
+    }
+
+    @Test
     void unexpectedExceptionClosesWith1011AndAnEmptyReason() {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
             IllegalStateException bug = new IllegalStateException("internal detail");
