@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -207,11 +206,6 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             closeFirst(ctx(), reason, ctx().newPromise());
         }
         return report;
-    }
-
-    /** The event loop of this handler's channel. */
-    EventExecutor eventLoop() {
-        return ctx().executor();
     }
 
     /** Closes TCP now, with no more waiting, unless it is closed; the report says why. Call on the event loop. */

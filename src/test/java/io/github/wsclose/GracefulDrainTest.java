@@ -52,6 +52,31 @@ class GracefulDrainTest {
     }
 
     @Test
+    void connectionStillOpenAtTheDeadlineIsForcedClosed() {
+        HandshakeChannel answering = connect();
+        HandshakeChannel silent = connect();
+        Duration deadline = Duration.ofMillis(200);
+
+        CompletableFuture<GracefulDrain.Result> drained = GracefulDrain.drain(group, RESTART, deadline);
+        runPendingTasks();
+        answering.peerSends(ANSWER);
+        silent.advance(deadline.minusMillis(1));
+
+        assertThat(silent.sentClose()).isEqualTo(RESTART);
+        assertThat(silent.channel.isOpen()).isTrue();
+        assertThat(drained).isNotDone();
+
+        silent.advance(Duration.ofMillis(1));
+
+        assertThat(silent.channel.isOpen()).isFalse();
+        assertThat(drained).isCompleted();
+        assertThat(counts(drained.join())).containsExactly(2, 1, 0, 1);
+        CloseReason forced = new CloseReason(Codes.CLOSED_ABNORMALLY, "still open at the drain deadline of 200 ms");
+        assertThat(silent.report()).isEqualTo(new CloseReport(forced, LOCAL, false, deadline, null));
+        assertThat(answering.report().clean()).isTrue();
+    }
+
+    @Test
     void connectionLostBeforeTheDeadlineCountsAsUnclean() {
         HandshakeChannel answering = connect();
         HandshakeChannel lost = connect();
@@ -63,6 +88,18 @@ class GracefulDrainTest {
 
         assertThat(drained).isCompleted();
         assertThat(counts(drained.join())).containsExactly(2, 1, 1, 0);
+    }
+
+    @Test
+    void zeroDeadlineSendsEveryCloseFrameThenClosesAtOnce() {
+        List<HandshakeChannel> silent = List.of(connect(), connect());
+
+        CompletableFuture<GracefulDrain.Result> drained = GracefulDrain.drain(group, RESTART, Duration.ZERO);
+        runPendingTasks();
+
+        assertThat(drained).isCompleted();
+        assertThat(counts(drained.join())).containsExactly(2, 0, 0, 2);
+        assertThat(silent).allSatisfy(ws -> assertThat(ws.sentClose()).isEqualTo(RESTART));
     }
 
     @Test
