@@ -34,9 +34,11 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Application closes first.</b> Writing a {@link CloseReason}, or a plain
  *       {@code channel.close()} (which sends {@link ClosingHandshakeConfig#closeReasonOnClose()}),
  *       sends one close frame and waits for the peer's answer. Its future completes when the
- *       connection is closed, and never fails for a sendable reason; calling it again sends
- *       nothing more. A reason that may not be sent fails the write with an
- *       {@link IllegalArgumentException} and leaves the connection open.</li>
+ *       connection is closed, and never fails for a sendable reason written while the channel
+ *       is open; calling it again, from any thread, sends nothing more. Once the channel has
+ *       closed, a written {@link CloseReason} fails with a {@code ClosedChannelException}, as
+ *       every write to a closed channel does. A reason that may not be sent fails the write
+ *       with an {@link IllegalArgumentException} and leaves the connection open.</li>
  *   <li><b>After a close frame was received</b> every later inbound message is released and
  *       dropped. <b>After a close frame was sent</b> the application's writes fail with an
  *       {@link IllegalStateException} and are released; inbound frames are still delivered

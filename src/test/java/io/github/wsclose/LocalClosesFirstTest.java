@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -84,6 +85,20 @@ class LocalClosesFirstTest {
 
             assertThat(List.of(written, closed, closedAgain, writtenAgain)).allMatch(ChannelFuture::isSuccess);
             assertThat(ws.sentCloses()).isEmpty();
+            assertThat(ws.report().reason()).isEqualTo(DONE);
+        }
+    }
+
+    @Test
+    void afterTheChannelClosedCloseSucceedsAndAWrittenCloseFailsAsEveryWrite() {
+        try (HandshakeChannel ws = HandshakeChannel.server()) {
+            ws.channel.writeAndFlush(DONE);
+            ws.peerSends(ANSWER);
+            assertThat(ws.channel.isOpen()).isFalse();
+
+            assertThat(ws.applicationCloses().isSuccess()).isTrue();
+            assertThat(ws.channel.writeAndFlush(DONE).cause()).isInstanceOf(ClosedChannelException.class);
+            assertThat(ws.sentClose()).isEqualTo(DONE);
             assertThat(ws.report().reason()).isEqualTo(DONE);
         }
     }
