@@ -147,7 +147,7 @@ class FailTheConnectionTest {
             CloseReason sent = ws.sentClose();
             assertThat(sent.knownReason()).isEqualTo(Codes.PROTOCOL_ERROR);
             assertThat(sent.message()).startsWith("close status 999 must not appear on the wire");
-            assertThat((Object) ws.channel.readInbound()).as("nothing for the application").isNull();
+            assertThat(ws.applicationReads()).as("nothing for the application").isNull();
             assertThat(ws.report().reason()).isEqualTo(sent);
         }
     }

@@ -109,6 +109,11 @@ final class HandshakeChannel implements AutoCloseable {
         channel.pipeline().firstContext().close();
     }
 
+    /** The next message that reached the application, or null; the caller releases it. */
+    Object applicationReads() {
+        return channel.readInbound();
+    }
+
     /** The peer sends raw bytes. */
     void peerSendsBytes(byte[] bytes) {
         channel.writeInbound(Unpooled.wrappedBuffer(bytes));

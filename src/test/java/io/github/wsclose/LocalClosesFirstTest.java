@@ -35,7 +35,7 @@ class LocalClosesFirstTest {
 
             ws.peerSends(ANSWER);
 
-            assertThat((Object) ws.channel.readInbound()).as("the answer, seen by the application").isEqualTo(ANSWER);
+            assertThat(ws.applicationReads()).as("the answer, seen by the application").isEqualTo(ANSWER);
             assertThat(ws.channel.isOpen()).as("the server closes TCP after the exchange").isFalse();
             assertThat(closing.isSuccess()).isTrue();
             assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ofMillis(300), null));
@@ -56,7 +56,7 @@ class LocalClosesFirstTest {
             assertThat(closing.isSuccess()).isTrue();
             assertThat(ws.channel.closeFuture().isDone()).isTrue();
             assertThat(ws.report()).isEqualTo(new CloseReport(goingAway, LOCAL, true, Duration.ZERO, null));
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(goingAway);
+            assertThat(ws.applicationReads()).isEqualTo(goingAway);
         }
     }
 
@@ -143,7 +143,7 @@ class LocalClosesFirstTest {
             ws.peerSends(peers);
 
             assertThat(ws.sentClose()).isEqualTo(DONE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(peers);
+            assertThat(ws.applicationReads()).isEqualTo(peers);
             assertThat(ws.channel.isOpen()).isFalse();
             assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ZERO, null));
         }
@@ -224,7 +224,7 @@ class LocalClosesFirstTest {
             assertThat(closing.isSuccess()).isTrue();
             assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ofMillis(20), null));
             assertThat(ws.sentClose()).isEqualTo(DONE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(ANSWER);
+            assertThat(ws.applicationReads()).isEqualTo(ANSWER);
         }
     }
 
@@ -239,7 +239,7 @@ class LocalClosesFirstTest {
             assertThat(ws.channel.isOpen()).isFalse();
             assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, false, TIMEOUT, null));
             assertThat(ws.sentClose()).isEqualTo(DONE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(ANSWER);
+            assertThat(ws.applicationReads()).isEqualTo(ANSWER);
         }
     }
 

@@ -28,7 +28,7 @@ class PeerClosesFirstTest {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
             ws.peerSends(BYE);
 
-            assertThat((Object) ws.channel.readInbound()).as("seen by the application").isEqualTo(BYE);
+            assertThat(ws.applicationReads()).as("seen by the application").isEqualTo(BYE);
             assertThat(ws.sentClose()).as("the reason is not echoed by default").isEqualTo(new CloseReason(Codes.NORMAL, ""));
             assertThat(ws.channel.isOpen()).isFalse();
             assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, true, Duration.ZERO, null));
@@ -42,7 +42,7 @@ class PeerClosesFirstTest {
             CloseReason peer = new CloseReason((short) code, "why");
             ws.peerSends(peer);
 
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(peer);
+            assertThat(ws.applicationReads()).isEqualTo(peer);
             assertThat(ws.sentClose()).isEqualTo(new CloseReason((short) code, ""));
             assertThat(ws.report().reason()).isEqualTo(peer);
         }
@@ -54,7 +54,7 @@ class PeerClosesFirstTest {
         try (HandshakeChannel ws = new HandshakeChannel(ClosingHandshakeConfig.server().withEchoReason(true))) {
             ws.peerSends(longest);
 
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(longest);
+            assertThat(ws.applicationReads()).isEqualTo(longest);
             assertThat(ws.sentClose()).isEqualTo(longest);
             assertThat(ws.report()).isEqualTo(new CloseReport(longest, REMOTE, true, Duration.ZERO, null));
         }
@@ -66,7 +66,7 @@ class PeerClosesFirstTest {
         try (HandshakeChannel ws = new HandshakeChannel(ClosingHandshakeConfig.server().withEchoReason(true))) {
             ws.peerSends(noStatus); // a close frame with an empty payload
 
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(noStatus);
+            assertThat(ws.applicationReads()).isEqualTo(noStatus);
             // only an empty payload decodes to 1005: a 2-byte 1005 is rejected by ClosePayload.decode
             assertThat(ws.sentClose()).isEqualTo(noStatus);
             assertThat(ws.report()).isEqualTo(new CloseReport(noStatus, REMOTE, true, Duration.ZERO, null));
@@ -78,7 +78,7 @@ class PeerClosesFirstTest {
         HeldWrites wire = new HeldWrites();
         try (HandshakeChannel ws = new HandshakeChannel(ClosingHandshakeConfig.server(), wire)) {
             ws.peerSends(BYE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(BYE);
+            assertThat(ws.applicationReads()).isEqualTo(BYE);
             assertThat(wire.held()).as("the answer, queued").isOne();
 
             List<WebSocketFrame> late = List.of(new TextWebSocketFrame("late"), new PingWebSocketFrame(Unpooled.copyInt(7)),
@@ -88,7 +88,7 @@ class PeerClosesFirstTest {
             ws.advance(Duration.ofMillis(300));
 
             assertThat(late).allSatisfy(frame -> assertThat(frame.refCnt()).as("released").isZero());
-            assertThat((Object) ws.channel.readInbound()).as("nothing after the peer's close").isNull();
+            assertThat(ws.applicationReads()).as("nothing after the peer's close").isNull();
             assertThat(wire.held()).as("no pong, no second close").isOne();
             assertThat(ws.channel.isOpen()).as("open while the answer is queued").isTrue();
 
@@ -104,7 +104,7 @@ class PeerClosesFirstTest {
     void clientAnswersThenWaitsForTheServerToCloseTcp() {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.peerSends(BYE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(BYE);
+            assertThat(ws.applicationReads()).isEqualTo(BYE);
             assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.NORMAL, ""));
 
             ws.advance(TIMEOUT.minusMillis(1));
@@ -129,7 +129,7 @@ class PeerClosesFirstTest {
 
             assertThat(ws.channel.isOpen()).isFalse();
             assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, false, TIMEOUT, null));
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(BYE);
+            assertThat(ws.applicationReads()).isEqualTo(BYE);
         }
     }
 
@@ -137,7 +137,7 @@ class PeerClosesFirstTest {
     void framesAfterThePeersCloseAreReleasedAndDropped() {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.peerSends(BYE);
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(BYE);
+            assertThat(ws.applicationReads()).isEqualTo(BYE);
             assertThat(ws.sentCloses()).hasSize(1);
 
             List<WebSocketFrame> late = List.of(new TextWebSocketFrame("late"), new PingWebSocketFrame(Unpooled.copyInt(7)),
@@ -146,7 +146,7 @@ class PeerClosesFirstTest {
             ws.peerSends(new CloseReason(Codes.GOING_AWAY, "again"));
 
             assertThat(late).allSatisfy(frame -> assertThat(frame.refCnt()).as("released").isZero());
-            assertThat((Object) ws.channel.readInbound()).isNull();
+            assertThat(ws.applicationReads()).isNull();
             assertThat(ws.sentCloses()).as("no pong, no second close").isEmpty();
             ws.tcpCloses();
             assertThat(ws.report().reason()).isEqualTo(BYE);

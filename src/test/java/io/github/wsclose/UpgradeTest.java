@@ -9,16 +9,21 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Next to Netty's {@link WebSocketServerProtocolHandler}, the closing handshake stays out of the
+ * Next to Netty's {@link WebSocketServerProtocolHandler} (or the client one), the closing handshake stays out of the
  * way until the HTTP upgrade completes (RFC 6455 §4), then runs as on any WebSocket connection.
  */
 class UpgradeTest {
@@ -81,7 +86,7 @@ class UpgradeTest {
             assertThat(ws.sentBytes()).isEqualTo("880203e8");
             assertThat(ws.channel.isOpen()).isFalse();
             CloseReason normal = new CloseReason(Codes.NORMAL, "");
-            assertThat((Object) ws.channel.readInbound()).isEqualTo(normal);
+            assertThat(ws.applicationReads()).isEqualTo(normal);
             assertThat(ws.report()).isEqualTo(new CloseReport(normal, REMOTE, true, Duration.ZERO, null));
         }
     }
@@ -113,6 +118,21 @@ class UpgradeTest {
 
             assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.GOING_AWAY, ""));
             assertThat(ws.channel.isOpen()).as("waiting for the answer").isTrue();
+        }
+    }
+
+    @Test
+    void clientHandshakeCompleteEventStartsTheClosingHandshake() {
+        WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
+                URI.create("ws://127.0.0.1/ws"), WebSocketVersion.V13, null, false, EmptyHttpHeaders.INSTANCE);
+        try (HandshakeChannel ws = new HandshakeChannel(ClosingHandshakeConfig.client(), new WebSocketClientProtocolHandler(handshaker))) {
+            assertThat(ws.channel.writeAndFlush(new CloseReason(Codes.NORMAL, "")).cause()).as("before the upgrade")
+                    .isInstanceOf(IllegalStateException.class);
+
+            ws.channel.pipeline().fireUserEventTriggered(WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE);
+            ws.channel.writeAndFlush(new CloseReason(Codes.NORMAL, "bye"));
+
+            assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.NORMAL, "bye"));
         }
     }
 
