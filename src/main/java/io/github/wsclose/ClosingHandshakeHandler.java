@@ -10,10 +10,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -34,9 +34,11 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Application closes first.</b> Writing a {@link CloseReason}, or a plain
  *       {@code channel.close()} (which sends {@link ClosingHandshakeConfig#closeReasonOnClose()}),
  *       sends one close frame and waits for the peer's answer. Its future completes when the
- *       connection is closed, and never fails for a sendable reason; calling it again sends
- *       nothing more. A reason that may not be sent fails the write with an
- *       {@link IllegalArgumentException} and leaves the connection open.</li>
+ *       connection is closed, and never fails for a sendable reason written while the channel
+ *       is open; calling it again, from any thread, sends nothing more. Once the channel has
+ *       closed, a written {@link CloseReason} fails with a {@code ClosedChannelException}, as
+ *       every write to a closed channel does. A reason that may not be sent fails the write
+ *       with an {@link IllegalArgumentException} and leaves the connection open.</li>
  *   <li><b>After a close frame was received</b> every later inbound message is released and
  *       dropped. <b>After a close frame was sent</b> the application's writes fail with an
  *       {@link IllegalStateException} and are released; inbound frames are still delivered
@@ -208,11 +210,6 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         return report;
     }
 
-    /** The event loop of this handler's channel. */
-    EventExecutor eventLoop() {
-        return ctx().executor();
-    }
-
     /** Closes TCP now, with no more waiting, unless it is closed; the report says why. Call on the event loop. */
     void abandon(String why) {
         if (state != State.CLOSED && state != State.AWAITING_UPGRADE) {
@@ -318,8 +315,10 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         Duration took = Duration.ofNanos(ctx.executor().ticker().nanoTime() - closeStartNanos);
         boolean failed = cause != null;
         boolean clean = closeFrameWritten && closeFrameReceived && abandoned == null && !failed;
+        // a broken transport is not this end failing the connection: no close frame came back, so 1006 (§7.1.5)
+        boolean failedHere = failed && !(cause instanceof IOException);
         CloseReason reason;
-        if (closeFrameReceived || failed && closeFrameWritten) {
+        if (closeFrameReceived || failedHere && closeFrameWritten) {
             reason = started;
         } else {
             reason = abnormal(abandoned != null ? abandoned : "connection closed before the peer's close frame");
@@ -346,7 +345,9 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             if (t instanceof CorruptedWebSocketFrameException corrupted) {
                 int code = corrupted.closeStatus().code();
                 String message = corrupted.getMessage() == null ? "" : corrupted.getMessage();
-                return CloseReason.truncated(StatusCodeRange.mayAppearOnWire(code) ? code : 1002, message);
+                // the reason MUST be valid UTF-8 (§5.5.1): a round trip turns each unpaired surrogate into '?'
+                String sendable = new String(message.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+                return CloseReason.truncated(StatusCodeRange.mayAppearOnWire(code) ? code : 1002, sendable);
             }
         }
         // an unexpected condition: its details stay on this side

@@ -1,16 +1,14 @@
 package io.github.wsclose;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -51,18 +49,14 @@ public final class GracefulDrain {
         if (Objects.requireNonNull(deadline, "deadline").isNegative()) {
             throw new IllegalArgumentException("deadline must not be negative: " + deadline);
         }
+        long deadlineNanos = deadline.toNanos();
         long start = System.nanoTime();
-        Queue<ClosingHandshakeHandler> draining = new ConcurrentLinkedQueue<>();
+        AtomicInteger forced = new AtomicInteger();
         List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>();
         for (Channel channel : channels) {
-            reports.add(drainOne(channel, reason, draining));
+            reports.add(drainOne(channel, reason, deadlineNanos, forced));
         }
-        AtomicInteger forced = new AtomicInteger();
-        Future<?> deadlineTask = GlobalEventExecutor.INSTANCE.schedule(
-                () -> draining.forEach(handshake -> forceClose(handshake, deadline, forced)),
-                deadline.toNanos(), TimeUnit.NANOSECONDS);
         return CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            deadlineTask.cancel(false);
             int connections = 0;
             int clean = 0;
             for (CompletableFuture<@Nullable CloseReport> report : reports) {
@@ -79,33 +73,39 @@ public final class GracefulDrain {
 
     /** Completes with the connection's report, or with null for a channel that is not a WebSocket connection. */
     private static CompletableFuture<@Nullable CloseReport> drainOne(Channel channel, CloseReason reason,
-            Queue<ClosingHandshakeHandler> draining) {
+            long deadlineNanos, AtomicInteger forced) {
         CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
         ClosingHandshakeHandler handshake = channel.pipeline().get(ClosingHandshakeHandler.class);
         if (handshake == null) {
             channel.close().addListener(closed -> done.complete(null));
             return done;
         }
-        channel.eventLoop().execute(() -> {
+        EventLoop loop = channel.eventLoop();
+        long queued = loop.ticker().nanoTime();
+        loop.execute(() -> {
             CompletableFuture<CloseReport> report = handshake.drain(reason);
             if (report == null) {
                 channel.close().addListener(closed -> done.complete(null));
             } else {
-                draining.add(handshake);
-                report.whenComplete((closed, never) -> done.complete(closed));
+                // the deadline counts from the start of the drain, however long this task waited for its turn
+                long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
+                Future<?> force = loop.schedule(
+                        () -> forceClose(handshake, deadlineNanos, forced), left, TimeUnit.NANOSECONDS);
+                report.whenComplete((closed, never) -> {
+                    force.cancel(false);
+                    done.complete(closed);
+                });
             }
         });
         return done;
     }
 
-    private static void forceClose(ClosingHandshakeHandler handshake, Duration deadline, AtomicInteger forced) {
-        handshake.eventLoop().execute(() -> {
-            // the report completes on this event loop, so it cannot complete between the check and the count
-            if (!handshake.closeReport().isDone()) {
-                forced.incrementAndGet();
-                handshake.abandon("still open at the drain deadline of " + deadline.toMillis() + " ms");
-            }
-        });
+    /** Runs on the connection's event loop, where its report completes: it cannot complete between the check and the count. */
+    private static void forceClose(ClosingHandshakeHandler handshake, long deadlineNanos, AtomicInteger forced) {
+        if (!handshake.closeReport().isDone()) {
+            forced.incrementAndGet();
+            handshake.abandon("still open at the drain deadline of " + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms");
+        }
     }
 
     /**

@@ -1,0 +1,251 @@
+package io.github.wsclose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * An {@link EmbeddedChannel} with, from head to tail, optional handlers in front,
+ * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, one {@link ClosingHandshakeHandler} and a
+ * recorder of what the application sees: user events, exceptions and {@code channelInactive}
+ * (or the same recorder as the application of a {@link ServerPipeline}).
+ *
+ * <p>Inbound, the test plays the peer with close frames ({@link #peerSends(CloseReason)}) or any
+ * frame; outbound, {@link #sentCloses()} reads back the close frames that reached the wire. Time
+ * is frozen from the start, so {@link #advance(Duration)} alone moves the channel's clock.
+ * {@link #close()} releases everything left in the channel.
+ */
+final class HandshakeChannel implements AutoCloseable {
+
+    /** Recorded in {@link #events()} when {@code channelInactive} reaches the application. */
+    static final String INACTIVE = "channelInactive";
+
+    final EmbeddedChannel channel;
+    private final List<Object> events = new ArrayList<>();
+    private final List<Throwable> exceptions = new ArrayList<>();
+
+    HandshakeChannel(ClosingHandshakeConfig config, ChannelHandler... inFront) {
+        this((pipeline, application) -> pipeline.addLast(inFront)
+                .addLast(CloseFrameDecoder.INSTANCE, CloseFrameEncoder.INSTANCE, new ClosingHandshakeHandler(config), application));
+    }
+
+    /** {@code build} adds every handler to the pipeline, the given application handler included. */
+    private HandshakeChannel(BiConsumer<ChannelPipeline, ChannelHandler> build) {
+        channel = new EmbeddedChannel(DefaultChannelId.newInstance()); // unique, as a ChannelGroup needs
+        build.accept(channel.pipeline(), new Recorder());
+        channel.freezeTime();
+    }
+
+    /** A channel built by {@link ServerPipeline}, before the HTTP upgrade, on path {@code /ws}. */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config) {
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config, application));
+    }
+
+    static HandshakeChannel server() {
+        return new HandshakeChannel(ClosingHandshakeConfig.server());
+    }
+
+    static HandshakeChannel client() {
+        return new HandshakeChannel(ClosingHandshakeConfig.client());
+    }
+
+    /**
+     * A frame as a client sends it (RFC 6455 §5.3): {@code firstByte} (FIN, RSV and opcode), the
+     * payload length (at most 125) with the mask bit, a masking key and the masked payload.
+     */
+    static byte[] maskedFrame(int firstByte, byte[] payload) {
+        byte[] key = {0x37, (byte) 0xFA, 0x21, 0x3D};
+        byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte) firstByte;
+        frame[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(key, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+            frame[6 + i] = (byte) (payload[i] ^ key[i % 4]);
+        }
+        return frame;
+    }
+
+    /** The peer sends a close frame carrying {@code reason} (an empty one for 1005 without a message). */
+    void peerSends(CloseReason reason) {
+        peerSends(ClosePayload.newFrame(reason, ByteBufAllocator.DEFAULT));
+    }
+
+    /** The peer sends {@code frame}; the channel owns it from now on. */
+    void peerSends(WebSocketFrame frame) {
+        channel.writeInbound(frame);
+    }
+
+    /**
+     * The application closes the channel, as {@code channel.close()} does on any transport.
+     * {@code EmbeddedChannel.close()} itself would also cancel every scheduled task, the close
+     * timeout included, so the close enters at the pipeline's tail instead.
+     */
+    ChannelFuture applicationCloses() {
+        return channel.pipeline().close();
+    }
+
+    /** TCP closes under the handshake handler, as when the peer closes it or the connection breaks. */
+    void tcpCloses() {
+        channel.pipeline().firstContext().close();
+    }
+
+    /** The next message that reached the application, or null; the caller releases it. */
+    Object applicationReads() {
+        return channel.readInbound();
+    }
+
+    /** The peer sends raw bytes. */
+    void peerSendsBytes(byte[] bytes) {
+        channel.writeInbound(Unpooled.wrappedBuffer(bytes));
+    }
+
+    /** Moves the channel's clock by {@code time} and runs the tasks that fall due. */
+    void advance(Duration time) {
+        channel.advanceTimeBy(time.toNanos(), TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+    }
+
+    /**
+     * Reads every message written to the wire so far, which must all be close frames, and
+     * returns what they carry; the frames are released.
+     */
+    List<CloseReason> sentCloses() {
+        List<CloseReason> sent = new ArrayList<>();
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            try {
+                assertThat(msg).as("written to the wire").isInstanceOf(CloseWebSocketFrame.class);
+                sent.add(ClosePayload.decode((CloseWebSocketFrame) msg));
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+        return sent;
+    }
+
+    /** Reads every buffer written to the wire so far and returns their bytes in hex; the buffers are released. */
+    String sentBytes() {
+        StringBuilder hex = new StringBuilder();
+        for (Object msg; (msg = channel.readOutbound()) != null; ) {
+            try {
+                assertThat(msg).as("written to the wire").isInstanceOf(ByteBuf.class);
+                hex.append(ByteBufUtil.hexDump((ByteBuf) msg));
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+        return hex.toString();
+    }
+
+    /** Reads the one close frame written to the wire so far and returns what it carries. */
+    CloseReason sentClose() {
+        List<CloseReason> sent = sentCloses();
+        assertThat(sent).as("close frames written").hasSize(1);
+        return sent.get(0);
+    }
+
+    /** Every user event and {@link #INACTIVE} that reached the application, in order. */
+    List<Object> events() {
+        return events;
+    }
+
+    /** The exceptions that reached the application. */
+    List<Throwable> exceptions() {
+        return exceptions;
+    }
+
+    /** The connection's one report, after checking that it came once and before {@code channelInactive}. */
+    CloseReport report() {
+        List<Object> reports = events.stream().filter(CloseReport.class::isInstance).toList();
+        assertThat(reports).as("close reports").hasSize(1);
+        assertThat(events).as("events").containsSubsequence(reports.get(0), INACTIVE);
+        return (CloseReport) reports.get(0);
+    }
+
+    /** Tells whether a report reached the application. */
+    boolean reported() {
+        return events.stream().anyMatch(CloseReport.class::isInstance);
+    }
+
+    @Override
+    public void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    /** Stands for the application: records what reaches it, passes messages on to the channel's inbound queue. */
+    private final class Recorder extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            events.add(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            exceptions.add(cause);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            events.add(INACTIVE);
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** Placed in front, holds back every write, as a peer that does not read would, until {@link #writeAll()}. */
+    static final class HeldWrites extends ChannelOutboundHandlerAdapter {
+
+        private final List<Object> messages = new ArrayList<>();
+        private final List<ChannelPromise> promises = new ArrayList<>();
+        private ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            messages.add(msg);
+            promises.add(promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            // nothing to flush while writes are held
+        }
+
+        int held() {
+            return messages.size();
+        }
+
+        /** Passes every held write on to the wire. */
+        void writeAll() {
+            for (int i = 0; i < messages.size(); i++) {
+                ctx.write(messages.get(i), promises.get(i));
+            }
+            messages.clear();
+            promises.clear();
+            ctx.flush();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.github.wsclose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.wsclose.CloseReason.Codes;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The closing handshake on real event loops, called from other threads: the local transport
+ * carries {@link CloseReason}s between the two ends as they are. Every wait is bounded.
+ */
+class LocalTransportTest {
+
+    private static final long WAIT_SECONDS = 5;
+
+    private final AtomicInteger closeFramesSent = new AtomicInteger();
+    private final List<CloseReport> reports = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
+    private EventLoopGroup group;
+    private Channel server;
+
+    @BeforeEach
+    void startServer() throws InterruptedException {
+        group = new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory());
+        server = new ServerBootstrap().group(group).channel(LocalServerChannel.class)
+                .childHandler(new ChannelInitializer<LocalChannel>() {
+                    @Override
+                    protected void initChannel(LocalChannel ch) {
+                        ch.pipeline().addLast(new CloseFrameCounter(), new ClosingHandshakeHandler(ClosingHandshakeConfig.server()),
+                                new Reports());
+                        accepted.add(ch);
+                    }
+                })
+                .bind(LocalAddress.ANY).sync().channel();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        server.close().sync();
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void closesFromSeveralThreadsAtOnceSendOneCloseFrame() throws Exception {
+        Connection connection = connect(new ChannelInboundHandlerAdapter()); // answers only when told to
+
+        int threads = 4;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<ChannelFuture>> calls = new ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(threads);
+        try {
+            for (int i = 0; i < threads; i++) {
+                boolean write = i % 2 == 0;
+                calls.add(callers.submit(() -> {
+                    assertThat(start.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+                    return write ? connection.server.writeAndFlush(new CloseReason(Codes.NORMAL, "bye")) : connection.server.close();
+                }));
+            }
+            start.countDown();
+            List<ChannelFuture> closes = new ArrayList<>();
+            for (Future<ChannelFuture> call : calls) {
+                closes.add(call.get(WAIT_SECONDS, TimeUnit.SECONDS));
+            }
+            // the answer reaches the server's event loop after every call made above
+            connection.peer.writeAndFlush(new CloseReason(Codes.NORMAL, ""));
+            for (ChannelFuture closing : closes) {
+                assertThat(closing.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("completed").isTrue();
+                assertThat(closing.isSuccess()).as("%s", closing.cause()).isTrue();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+
+        assertThat(connection.server.isOpen()).isFalse();
+        assertThat(closeFramesSent).hasValue(1);
+        assertThat(reports).as("reported before channelInactive, hence before the close futures completed").hasSize(1);
+        CloseReport closed = reports.get(0);
+        assertThat(closed.clean()).isTrue();
+        assertThat(closed.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
+        assertThat(closed.reason()).isIn(new CloseReason(Codes.NORMAL, "bye"), new CloseReason(Codes.GOING_AWAY, ""));
+    }
+
+    @Test
+    void drainForcesTheSilentConnectionAtTheDeadline() throws Exception {
+        ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        connections.add(connect(new AnswersEveryClose()).server);
+        connections.add(connect(new AnswersEveryClose()).server);
+        connections.add(connect(new ChannelInboundHandlerAdapter()).server); // reads the close and never answers
+
+        GracefulDrain.Result drained = GracefulDrain.drain(connections, new CloseReason(Codes.GOING_AWAY, "deploy"),
+                Duration.ofMillis(200)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+        assertThat(List.of(drained.connections(), drained.clean(), drained.unclean(), drained.forced())).containsExactly(3, 2, 0, 1);
+        assertThat(drained.took()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(closeFramesSent).hasValue(3);
+        assertThat(reports).hasSize(3).filteredOn(report -> !report.clean()).singleElement()
+                .satisfies(forced -> assertThat(forced.reason())
+                        .isEqualTo(new CloseReason(Codes.CLOSED_ABNORMALLY, "still open at the drain deadline of 200 ms")));
+    }
+
+    /** Connects a peer with {@code handler} as its handler. */
+    private Connection connect(ChannelHandler handler) throws InterruptedException {
+        Channel peer = new Bootstrap().group(group).channel(LocalChannel.class).handler(handler)
+                .connect(server.localAddress()).sync().channel();
+        Channel accepted = this.accepted.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(accepted).as("accepted").isNotNull();
+        return new Connection(peer, accepted);
+    }
+
+    /** The two ends of one connection. */
+    private record Connection(Channel peer, Channel server) {
+    }
+
+    /** Counts the close frames that leave the handshake handler towards the wire. */
+    private final class CloseFrameCounter extends ChannelOutboundHandlerAdapter {
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof CloseReason) {
+                closeFramesSent.incrementAndGet();
+            }
+            ctx.write(msg, promise);
+        }
+    }
+
+    /** Collects the reports of every connection. */
+    private final class Reports extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof CloseReport closed) {
+                reports.add(closed);
+            }
+        }
+    }
+
+    /** The peer: answers a close with its code, as RFC 6455 §5.5.1 asks. */
+    private static final class AnswersEveryClose extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof CloseReason close) {
+                ctx.writeAndFlush(new CloseReason(close.code(), ""));
+            }
+        }
+    }
+}
