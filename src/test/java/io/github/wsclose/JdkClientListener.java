@@ -51,11 +51,7 @@ final class JdkClientListener implements WebSocket.Listener {
 
     /** Waits for the next whole message: a {@code String} or a {@code byte[]}. */
     Object awaitMessage() throws InterruptedException {
-        Object message = messages.poll(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (message == null) {
-            throw new AssertionError("no message within " + TestServer.TIMEOUT_SECONDS + " s");
-        }
-        return message;
+        return TestServer.next(messages, "message");
     }
 
     @Override

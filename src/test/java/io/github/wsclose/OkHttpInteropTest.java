@@ -145,11 +145,7 @@ class OkHttpInteropTest {
 
         /** Waits for the next message: a {@code String} or a {@link ByteString}. */
         Object awaitMessage() throws InterruptedException {
-            Object message = messages.poll(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (message == null) {
-                throw new AssertionError("no message within " + TestServer.TIMEOUT_SECONDS + " s");
-            }
-            return message;
+            return TestServer.next(messages, "message");
         }
 
         @Override

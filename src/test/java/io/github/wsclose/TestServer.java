@@ -104,11 +104,16 @@ final class TestServer implements AutoCloseable {
      * needed: a test that opens one connection at a time and takes it at once gets its own.
      */
     Channel nextConnection() throws InterruptedException {
-        Channel connection = upgraded.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (connection == null) {
-            throw new AssertionError("no upgraded connection within " + TIMEOUT_SECONDS + " s");
+        return next(upgraded, "upgraded connection");
+    }
+
+    /** Takes the head of {@code queue}, waiting up to {@value #TIMEOUT_SECONDS} s; fails naming {@code what} otherwise. */
+    static <T> T next(BlockingQueue<T> queue, String what) throws InterruptedException {
+        T head = queue.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (head == null) {
+            throw new AssertionError("no " + what + " within " + TIMEOUT_SECONDS + " s");
         }
-        return connection;
+        return head;
     }
 
     /** Waits for the close report of {@code connection}, one of {@link #nextConnection()}'s. */
