@@ -73,6 +73,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private @Nullable CloseReason started; // the close frame that started the close, either way
     private boolean closeFrameWritten;
     private boolean closeFrameReceived;
+    private boolean failedByUs; // the close frame was sent to fail the connection (§7.1.7)
     private @Nullable String abandoned; // why TCP was closed before the handshake ended
     private @Nullable Throwable cause;
     private long closeStartNanos;
@@ -279,6 +280,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         }
         // _Fail the WebSocket Connection_ (§7.1.7): send one close frame, then close TCP without waiting
         startClosing(ctx, State.CLOSE_SENT, CloseReport.Initiator.LOCAL, closeReasonFor(failure));
+        failedByUs = true;
         ctx.writeAndFlush(started).addListener((ChannelFuture written) -> {
             closeFrameWritten(written);
             ctx.close();
@@ -319,7 +321,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         boolean failed = cause != null;
         boolean clean = closeFrameWritten && closeFrameReceived && abandoned == null && !failed;
         CloseReason reason;
-        if (closeFrameReceived || failed && closeFrameWritten) {
+        if (closeFrameReceived || failedByUs && closeFrameWritten) {
             reason = started;
         } else {
             reason = abnormal(abandoned != null ? abandoned : "connection closed before the peer's close frame");
