@@ -240,8 +240,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         // an endpoint that receives a close frame MUST send a close frame in response (§5.5.1), echoing its code
         CloseReason answer = config.echoReason() ? peer : CloseReason.withoutMessage(peer.code());
         ctx.writeAndFlush(answer).addListener((ChannelFuture written) -> {
-            closeFrameWritten = written.isSuccess();
-            if (!written.isSuccess() || config.role() == ClosingHandshakeConfig.Role.SERVER) {
+            closeFrameWritten(written); // a failed answer is the report's cause, and closes TCP
+            if (written.isSuccess() && config.role() == ClosingHandshakeConfig.Role.SERVER) {
                 ctx.close(); // the server SHOULD close TCP first, right after the exchange (§7.1.1)
             }
         });
