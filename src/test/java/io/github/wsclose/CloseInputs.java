@@ -130,15 +130,6 @@ final class CloseInputs {
         };
     }
 
-    /** {@code payload} after one to four random mutations. */
-    static byte[] mutate(byte[] payload, RandomnessSource in) {
-        byte[] p = payload;
-        for (int n = draw(in, 1, 4); n > 0; n--) {
-            p = mutateOnce(p, in);
-        }
-        return p;
-    }
-
     /** Draws an int in [lo, hi]; lo is where shrinking leads. */
     static int draw(RandomnessSource in, int lo, int hi) {
         return (int) in.next(Constraint.between(lo, hi));
@@ -151,6 +142,15 @@ final class CloseInputs {
             bytes[i] = (byte) draw(in, 0, 255);
         }
         return bytes;
+    }
+
+    /** {@code payload} after one to four random mutations. */
+    private static byte[] mutate(byte[] payload, RandomnessSource in) {
+        byte[] p = payload;
+        for (int n = draw(in, 1, 4); n > 0; n--) {
+            p = mutateOnce(p, in);
+        }
+        return p;
     }
 
     private static byte[] mutateOnce(byte[] p, RandomnessSource in) {

@@ -44,11 +44,6 @@ final class FuzzRun {
             counts.computeIfAbsent(outcome, k -> new long[1])[0]++;
         }
 
-        /** Number of inputs counted so far. */
-        long inputs() {
-            return inputs;
-        }
-
         /** Prints the counts to standard output, one line. */
         void print() {
             StringBuilder line = new StringBuilder("fuzz: ").append(property).append(": ").append(inputs).append(" inputs");

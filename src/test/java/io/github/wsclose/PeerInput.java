@@ -31,15 +31,6 @@ record PeerInput(List<Piece> pieces, int[] cuts, int appCloseAfter, @Nullable Cl
 
     private static final int[] RESERVED_OPCODES = {3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF};
 
-    /** One frame (or garbage) as bytes, and what it is. */
-    record Piece(String what, byte[] bytes) {
-
-        @Override
-        public String toString() {
-            return what + " " + ByteBufUtil.hexDump(bytes);
-        }
-    }
-
     /**
      * One to eight pieces: valid close frames, close frames with mutated payloads, text (valid
      * UTF-8 or not), binary, continuation, ping and pong frames, fragmented control frames,
@@ -133,5 +124,14 @@ record PeerInput(List<Piece> pieces, int[] cuts, int appCloseAfter, @Nullable Cl
 
     private static boolean bool(RandomnessSource in) {
         return draw(in, 0, 1) == 1;
+    }
+
+    /** One frame (or garbage) as bytes, and what it is. */
+    record Piece(String what, byte[] bytes) {
+
+        @Override
+        public String toString() {
+            return what + " " + ByteBufUtil.hexDump(bytes);
+        }
     }
 }

@@ -45,11 +45,6 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         return encode(true, maskKey, payload.length, false);
     }
 
-    /** The frame as a server sends it: unmasked, with a minimal length field. */
-    byte[] unmasked() {
-        return encode(false, 0, payload.length, false);
-    }
-
     /**
      * Encodes the frame with a length field that may lie: it announces {@code declaredLength}
      * whatever the payload really holds, in the 7-, 16- or 64-bit form ({@code longForm} picks
