@@ -75,6 +75,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private @Nullable CloseReason started; // the close frame that started the close, either way
     private boolean closeFrameWritten;
     private boolean closeFrameReceived;
+    private boolean failedByUs; // the close frame was sent to fail the connection (§7.1.7)
     private @Nullable String abandoned; // why TCP was closed before the handshake ended
     private @Nullable Throwable cause;
     private long closeStartNanos;
@@ -236,8 +237,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         // an endpoint that receives a close frame MUST send a close frame in response (§5.5.1), echoing its code
         CloseReason answer = config.echoReason() ? peer : CloseReason.withoutMessage(peer.code());
         ctx.writeAndFlush(answer).addListener((ChannelFuture written) -> {
-            closeFrameWritten = written.isSuccess();
-            if (!written.isSuccess() || config.role() == ClosingHandshakeConfig.Role.SERVER) {
+            closeFrameWritten(written); // a failed answer is the report's cause, and closes TCP
+            if (written.isSuccess() && config.role() == ClosingHandshakeConfig.Role.SERVER) {
                 ctx.close(); // the server SHOULD close TCP first, right after the exchange (§7.1.1)
             }
         });
@@ -276,6 +277,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         }
         // _Fail the WebSocket Connection_ (§7.1.7): send one close frame, then close TCP without waiting
         startClosing(ctx, State.CLOSE_SENT, CloseReport.Initiator.LOCAL, closeReasonFor(failure));
+        failedByUs = true;
         ctx.writeAndFlush(started).addListener((ChannelFuture written) -> {
             closeFrameWritten(written);
             ctx.close();
@@ -315,10 +317,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         Duration took = Duration.ofNanos(ctx.executor().ticker().nanoTime() - closeStartNanos);
         boolean failed = cause != null;
         boolean clean = closeFrameWritten && closeFrameReceived && abandoned == null && !failed;
-        // a broken transport is not this end failing the connection: no close frame came back, so 1006 (§7.1.5)
-        boolean failedHere = failed && !(cause instanceof IOException);
         CloseReason reason;
-        if (closeFrameReceived || failedHere && closeFrameWritten) {
+        if (closeFrameReceived || failedByUs && closeFrameWritten) {
             reason = started;
         } else {
             reason = abnormal(abandoned != null ? abandoned : "connection closed before the peer's close frame");
