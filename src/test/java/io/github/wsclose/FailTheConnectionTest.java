@@ -119,7 +119,9 @@ class FailTheConnectionTest {
 
             assertThat(ws.sentClose()).isEqualTo(ours);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(ours, LOCAL, false, Duration.ofMillis(30), corrupt));
+            // no close frame came back: 1006 (§7.1.5), with the protocol error as the cause
+            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed before the peer's close frame");
+            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, LOCAL, false, Duration.ofMillis(30), corrupt));
         }
     }
 
