@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Strict UTF-8 for close reasons: one-pass validating decode with an ASCII fast path, the
@@ -11,7 +12,7 @@ import io.netty.util.concurrent.FastThreadLocal;
  *
  * <p>Decoding accepts exactly the well-formed byte sequences of Unicode Table 3-7: no overlong
  * forms, no surrogates (U+D800–U+DFFF), nothing above U+10FFFF, no truncated sequences.
- * Stateless and thread-safe; the decode scratch buffer is per thread.
+ * Stateless and thread-safe; the decode scratch arrays are per thread.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc3629#section-4">RFC 3629 §4</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-8.1">RFC 6455 §8.1</a>
@@ -19,10 +20,10 @@ import io.netty.util.concurrent.FastThreadLocal;
 final class Utf8 {
 
     /** Room for any close reason: {@value CloseReason#MAX_REASON_BYTES} bytes decode to at most as many chars. */
-    private static final FastThreadLocal<char[]> SCRATCH = new FastThreadLocal<>() {
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
         @Override
-        protected char[] initialValue() {
-            return new char[CloseReason.MAX_REASON_BYTES];
+        protected Scratch initialValue() {
+            return new Scratch();
         }
     };
 
@@ -31,7 +32,9 @@ final class Utf8 {
 
     /**
      * Decodes {@code length} bytes of {@code buf} from {@code index} (at most
-     * {@value CloseReason#MAX_REASON_BYTES}), without moving its indexes.
+     * {@value CloseReason#MAX_REASON_BYTES}), without moving its indexes. A heap buffer is read in
+     * place; any other is first copied in one call to a per-thread array, so that the decoding
+     * loop reads plain array elements rather than calling {@code getByte} per byte.
      *
      * @throws CorruptedWebSocketFrameException with status 1007 naming the first fault and
      *                                          its byte offset
@@ -40,21 +43,31 @@ final class Utf8 {
         if (length == 0) {
             return "";
         }
-        char[] chars = SCRATCH.get();
-        int end = index + length;
-        int i = index;
-        int n = 0;
-        // ASCII fast path: one byte, one char, until the first non-ASCII byte
-        while (i < end) {
-            byte b = buf.getByte(i);
-            if (b < 0) {
-                break;
-            }
-            chars[n++] = (char) b;
+        Scratch scratch = SCRATCH.get();
+        if (buf.hasArray()) {
+            return decode(buf.array(), buf.arrayOffset() + index, length, scratch.chars);
+        }
+        buf.getBytes(index, scratch.bytes, 0, length);
+        return decode(scratch.bytes, 0, length, scratch.chars);
+    }
+
+    /** Decodes {@code bytes[start, start + length)}; {@code chars} has room for {@code length} chars. */
+    private static String decode(byte[] bytes, int start, int length, char[] chars) {
+        int end = start + length;
+        int i = start;
+        // ASCII fast path: an all-ASCII reason is valid as it is and becomes a String in one copy
+        while (i < end && bytes[i] >= 0) {
             i++;
         }
+        if (i == end) {
+            return new String(bytes, start, length, StandardCharsets.ISO_8859_1);
+        }
+        int n = 0;
+        for (int k = start; k < i; k++) {
+            chars[n++] = (char) bytes[k];
+        }
         while (i < end) {
-            int b0 = buf.getByte(i) & 0xFF;
+            int b0 = bytes[i] & 0xFF;
             if (b0 < 0x80) {
                 chars[n++] = (char) b0;
                 i++;
@@ -74,20 +87,20 @@ final class Utf8 {
                 lowest = b0 == 0xF0 ? 0x90 : 0x80; // below 0x90 is an overlong form
                 highest = b0 == 0xF4 ? 0x8F : 0xBF; // above 0x8F is beyond U+10FFFF
             } else {
-                throw invalid(leadFault(b0), i - index);
+                throw invalid(leadFault(b0), i - start);
             }
             if (end - i < size) {
-                throw invalid("truncated " + size + "-byte sequence", i - index);
+                throw invalid("truncated " + size + "-byte sequence", i - start);
             }
-            int b1 = buf.getByte(i + 1) & 0xFF;
+            int b1 = bytes[i + 1] & 0xFF;
             if (b1 < lowest || b1 > highest) {
-                throw invalid(secondByteFault(b0, b1), i - index);
+                throw invalid(secondByteFault(b0, b1), i - start);
             }
             int cp = (b0 & (0xFF >> (size + 1))) << 6 | (b1 & 0x3F);
             for (int k = 2; k < size; k++) {
-                int bk = buf.getByte(i + k) & 0xFF;
+                int bk = bytes[i + k] & 0xFF;
                 if ((bk & 0xC0) != 0x80) {
-                    throw invalid("truncated " + size + "-byte sequence", i - index);
+                    throw invalid("truncated " + size + "-byte sequence", i - start);
                 }
                 cp = cp << 6 | (bk & 0x3F);
             }
@@ -187,5 +200,11 @@ final class Utf8 {
         // invalid UTF-8 in a close reason MUST fail the connection with 1007 (RFC 6455 §8.1, §7.4.1)
         return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA,
                 "close reason is not valid UTF-8: " + fault + " at byte " + offset);
+    }
+
+    /** Per-thread room to copy a reason's bytes into and decode its chars into. */
+    private static final class Scratch {
+        final byte[] bytes = new byte[CloseReason.MAX_REASON_BYTES];
+        final char[] chars = new char[CloseReason.MAX_REASON_BYTES];
     }
 }
