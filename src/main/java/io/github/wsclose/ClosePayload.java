@@ -112,7 +112,7 @@ public final class ClosePayload {
         }
         ByteBuf payload = alloc.buffer(length);
         payload.writeShort(reason.code());
-        ByteBufUtil.writeUtf8(payload, reason.message());
+        ByteBufUtil.reserveAndWriteUtf8(payload, reason.message(), length - 2); // exactly the bytes counted: no growing
         return payload;
     }
 
