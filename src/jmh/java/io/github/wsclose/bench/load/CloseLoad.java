@@ -27,7 +27,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * java -cp target/benchmarks.jar io.github.wsclose.bench.load.CloseLoad
- *     [--connections 2000] [--rounds 3] [--warmup 1] [--drain 10000] [--concurrency 256] [--timeout-ms 60000]
+ *     [--connections 2000] [--rounds 5] [--warmup 2] [--drain 10000] [--concurrency 256] [--timeout-ms 60000]
  * </pre>
  *
  * <p>Exits with 0 when every connection opened and closed cleanly, 1 otherwise, and 2 on bad
@@ -253,8 +253,8 @@ public final class CloseLoad {
 
         static Options parse(String[] args) {
             int connections = 2000;
-            int rounds = 3;
-            int warmup = 1;
+            int rounds = 5;
+            int warmup = 2;
             int drain = 10_000;
             int concurrency = 256;
             long timeoutMillis = 60_000;
