@@ -18,7 +18,10 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * builds, from head to tail: {@link HttpServerCodec}, {@link HttpObjectAggregator},
+ * builds, from head to tail: {@link HttpServerCodec}, a handler that guards the connection until
+ * its upgrade is done (the protections of {@link ServerProtection} before the upgrade: a timeout
+ * counted from accept, 426 for versions other than RFC 6455's, error answers that close the
+ * connection, one {@link UpgradeRejected} event for each connection refused), {@link HttpObjectAggregator},
  * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
  * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
  * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
@@ -52,11 +55,22 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
             ChannelHandler... application) {
+        configure(pipeline, websocketPath, close, ServerProtection.defaults(), application);
+    }
+
+    /**
+     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
+            ServerProtection protection, ChannelHandler... application) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
                 .maxFramePayloadLength(DEFAULT_MAX_CONTENT_LENGTH)
                 .build();
-        configure(pipeline, protocol, close, application);
+        configure(pipeline, protocol, close, protection, application);
     }
 
     /**
@@ -69,7 +83,19 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ChannelHandler... application) {
+        configure(pipeline, protocol, close, ServerProtection.defaults(), application);
+    }
+
+    /**
+     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerProtection protection, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(protection, "protection");
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
@@ -83,6 +109,7 @@ public final class ServerPipeline {
         int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
         pipeline.addLast(
                 new HttpServerCodec(),
+                new UpgradeGuard(protection.upgradeTimeout()),
                 new HttpObjectAggregator(maxContentLength),
                 new WebSocketServerProtocolHandler(closeHandledByUs),
                 new CloseBodyHandover(closeHandledByUs.decoderConfig()),

@@ -109,7 +109,7 @@ public final class ExampleServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close,
+                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, options.protection(),
                                 new WebSocketFrameAggregator(MAX_MESSAGE_BYTES), page, EchoHandler.INSTANCE, printer);
                     }
                 })
