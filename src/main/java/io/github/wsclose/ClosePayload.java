@@ -48,6 +48,7 @@ public final class ClosePayload {
      * Decodes the payload of a close frame: the readable bytes of {@code payload}. Neither its
      * indexes nor its reference count change; the caller still owns and releases it.
      *
+     * @param payload the close frame's payload, not released here
      * @return the peer's close reason; {@code 1005 NO_STATUS_RECEIVED} for an empty payload
      * @throws CorruptedWebSocketFrameException naming the fault, with status 1002 (protocol
      *                                          error) for a 1-byte or over-long payload or a
@@ -85,6 +86,8 @@ public final class ClosePayload {
     /**
      * Decodes the payload of {@code frame}; the frame is not released.
      *
+     * @param frame a close frame, not released here
+     * @return the peer's close reason; {@code 1005 NO_STATUS_RECEIVED} for an empty payload
      * @throws CorruptedWebSocketFrameException as {@link #decode(ByteBuf)} does
      */
     public static CloseReason decode(CloseWebSocketFrame frame) {
@@ -96,6 +99,9 @@ public final class ClosePayload {
      * UTF-8 reason, or nothing at all for {@code 1005 NO_STATUS_RECEIVED} without a message
      * (the echo of an empty close frame). The caller owns the returned buffer.
      *
+     * @param reason the code and reason to send
+     * @param alloc  allocates the payload buffer
+     * @return the payload, owned by the caller
      * @throws IllegalArgumentException naming the fault, if the code may not be sent or the
      *                                  reason is longer than 123 UTF-8 bytes or holds an
      *                                  unpaired surrogate; nothing is allocated then
@@ -120,6 +126,9 @@ public final class ClosePayload {
      * Builds a final close frame carrying {@link #encode(CloseReason, ByteBufAllocator)};
      * the caller owns the frame.
      *
+     * @param reason the code and reason to send
+     * @param alloc  allocates the payload buffer
+     * @return a final close frame, owned by the caller
      * @throws IllegalArgumentException as {@link #encode(CloseReason, ByteBufAllocator)} does
      */
     public static CloseWebSocketFrame newFrame(CloseReason reason, ByteBufAllocator alloc) {

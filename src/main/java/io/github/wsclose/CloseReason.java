@@ -26,12 +26,23 @@ public record CloseReason(short code, String message) {
     /** The longest reason a close frame can carry: 125 payload bytes less the 2-byte code. */
     public static final int MAX_REASON_BYTES = 123;
 
-    /** Creates a close reason; a null {@code message} is taken as no reason (empty). */
+    /**
+     * Creates a close reason; a null {@code message} is taken as no reason (empty).
+     *
+     * @param code    the status code as sent on the wire, any 16-bit value
+     * @param message the reason, or null for none
+     */
     public CloseReason {
         message = message == null ? "" : message;
     }
 
-    /** Creates a close reason with a named code; a null {@code message} is taken as empty. */
+    /**
+     * Creates a close reason with a named code; a null {@code message} is taken as empty.
+     *
+     * @param code    the named status code
+     * @param message the reason, or null for none
+     * @throws NullPointerException if {@code code} is null
+     */
     public CloseReason(Codes code, String message) {
         this(Objects.requireNonNull(code, "code").code(), message);
     }
@@ -40,6 +51,9 @@ public record CloseReason(short code, String message) {
      * Creates a sendable close reason whose message is cut to at most {@value #MAX_REASON_BYTES}
      * UTF-8 bytes on a character boundary (a surrogate pair is never split).
      *
+     * @param code    the status code, 0–65535
+     * @param message the reason, cut if it is too long
+     * @return a close reason that may be sent
      * @throws IllegalArgumentException if {@code code} may not appear on the wire, or if
      *                                  {@code message} holds an unpaired surrogate
      */
@@ -52,7 +66,15 @@ public record CloseReason(short code, String message) {
         return new CloseReason((short) code, Utf8.truncate(message, MAX_REASON_BYTES));
     }
 
-    /** Same as {@link #truncated(int, String)} for a named code. */
+    /**
+     * Same as {@link #truncated(int, String)} for a named code.
+     *
+     * @param code    the named status code
+     * @param message the reason, cut if it is too long
+     * @return a close reason that may be sent
+     * @throws IllegalArgumentException if {@code code} may not appear on the wire, or if
+     *                                  {@code message} holds an unpaired surrogate
+     */
     public static CloseReason truncated(Codes code, String message) {
         return truncated(Objects.requireNonNull(code, "code").unsignedCode(), message);
     }
@@ -61,6 +83,8 @@ public record CloseReason(short code, String message) {
      * Converts Netty's close status (code and reason text) to a close reason. Any 16-bit code
      * converts: conversion does not check whether it may be sent, sending does.
      *
+     * @param status Netty's close status
+     * @return the same code and reason text
      * @throws IllegalArgumentException if the code is outside 0–65535
      */
     public static CloseReason of(WebSocketCloseStatus status) {
@@ -77,12 +101,20 @@ public record CloseReason(short code, String message) {
         return known != null ? known.withoutMessage : new CloseReason(code, "");
     }
 
-    /** The status code as an unsigned value, 0–65535. */
+    /**
+     * The status code as an unsigned value.
+     *
+     * @return the code, 0–65535
+     */
     public int unsignedCode() {
         return Short.toUnsignedInt(code);
     }
 
-    /** The named code for {@link #code()}, or null when the code has no name here. */
+    /**
+     * The named code for {@link #code()}.
+     *
+     * @return the named code, or null when the code has no name here
+     */
     public @Nullable Codes knownReason() {
         return Codes.byCode(code);
     }
@@ -90,6 +122,7 @@ public record CloseReason(short code, String message) {
     /**
      * Returns this close reason if it may be sent in a close frame.
      *
+     * @return this close reason
      * @throws IllegalArgumentException naming the fault, if the code may not appear on the
      *                                  wire or the reason is longer than {@value #MAX_REASON_BYTES}
      *                                  UTF-8 bytes or holds an unpaired surrogate
@@ -102,6 +135,8 @@ public record CloseReason(short code, String message) {
     /**
      * Converts to Netty's close status. The status is built without Netty's validation, so
      * local-only codes such as 1006 convert as well.
+     *
+     * @return Netty's close status with the same code and reason text
      */
     public WebSocketCloseStatus toCloseStatus() {
         return new WebSocketCloseStatus(unsignedCode(), message, false);
@@ -176,23 +211,38 @@ public record CloseReason(short code, String message) {
         /**
          * Returns the named code for {@code code}, or null if it has none. An array index:
          * constant time, never throws.
+         *
+         * @param code the status code as sent on the wire
+         * @return the named code, or null
          */
         public static @Nullable Codes byCode(short code) {
             int offset = code - FIRST;
             return offset >= 0 && offset < BY_OFFSET.length ? BY_OFFSET[offset] : null;
         }
 
-        /** The status code, as sent on the wire. */
+        /**
+         * The status code, as sent on the wire.
+         *
+         * @return the code
+         */
         public short code() {
             return code;
         }
 
-        /** The status code as an {@code int}, 1000–1015. */
+        /**
+         * The status code as an {@code int}.
+         *
+         * @return the code, 1000–1015
+         */
         public int unsignedCode() {
             return code;
         }
 
-        /** Tells whether this code may be sent in a close frame (false for 1005, 1006 and 1015). */
+        /**
+         * Tells whether this code may be sent in a close frame.
+         *
+         * @return false for 1005, 1006 and 1015, true for the others
+         */
         public boolean mayAppearOnWire() {
             return StatusCodeRange.mayAppearOnWire(code);
         }

@@ -32,7 +32,16 @@ import org.jspecify.annotations.Nullable;
  */
 public record CloseReport(CloseReason reason, Initiator initiator, boolean clean, Duration duration, @Nullable Throwable cause) {
 
-    /** Checks that no field but {@code cause} is null. */
+    /**
+     * Checks that no field but {@code cause} is null.
+     *
+     * @param reason    the close that ended the connection
+     * @param initiator who started the close
+     * @param clean     whether the closing handshake completed in order
+     * @param duration  how long the close took
+     * @param cause     the exception that failed or broke the connection, or null
+     * @throws NullPointerException if another argument is null
+     */
     public CloseReport {
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(initiator, "initiator");

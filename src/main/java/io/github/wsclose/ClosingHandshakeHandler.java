@@ -81,7 +81,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private long closeStartNanos;
     private @Nullable ScheduledFuture<?> timeout;
 
-    /** Creates a handler for one connection. */
+    /**
+     * Creates a handler for one connection.
+     *
+     * @param config the role, close timeout and close reasons to use
+     */
     public ClosingHandshakeHandler(ClosingHandshakeConfig config) {
         this.config = Objects.requireNonNull(config, "config");
     }

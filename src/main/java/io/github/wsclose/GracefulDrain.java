@@ -40,6 +40,11 @@ public final class GracefulDrain {
      * future that completes when all of them have closed, at the latest shortly after
      * {@code deadline}. It never completes exceptionally.
      *
+     * @param channels the connections to close; those that are not WebSocket connections are
+     *                 closed and not counted
+     * @param reason   the close frame to send, such as {@code 1001 GOING_AWAY}
+     * @param deadline how long the closing handshakes may take before the rest are forced
+     * @return the counts of the drain, once every connection has closed
      * @throws IllegalArgumentException if {@code reason} may not be sent or {@code deadline}
      *                                  is negative
      */
