@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What the documents promise about the examples: every Java snippet in README.md and docs/ is
  * an excerpt, line for line, of a source file under examples/ (which the build compiles), and
- * the example projects depend on the library version this build makes.
+ * README.md and the example projects name the library version this build makes.
  */
 class ProjectFilesTest {
 
@@ -49,10 +49,12 @@ class ProjectFilesTest {
     }
 
     @Test
-    void examplesDependOnThisVersionOfTheLibrary() throws IOException {
+    void readmeAndExamplesNameThisVersionOfTheLibrary() throws IOException {
         String version = System.getProperty("wsclose.version");
         assertThat(version).as("system property wsclose.version, set by the pom").isNotBlank();
         assertThat(Files.readString(Path.of("examples/consumer/pom.xml")))
+                .containsPattern("<artifactId>netty-websocket-close</artifactId>\\s*<version>" + Pattern.quote(version) + "</version>");
+        assertThat(Files.readString(Path.of("README.md")))
                 .containsPattern("<artifactId>netty-websocket-close</artifactId>\\s*<version>" + Pattern.quote(version) + "</version>");
         assertThat(Files.readString(Path.of("benchmarks/pom.xml")))
                 .containsPattern("<artifactId>netty-websocket-close-benchmarks</artifactId>\\s*<version>" + Pattern.quote(version) + "</version>");
