@@ -85,7 +85,7 @@ class ProjectFilesTest {
      * line indented by the same prefix as the first (an excerpt from inside a method may be shown
      * without its indentation). A blank snippet line matches a blank source line.
      */
-    static boolean contains(List<String> source, List<String> snippet) {
+    private static boolean contains(List<String> source, List<String> snippet) {
         for (int start = 0; start + snippet.size() <= source.size(); start++) {
             String first = source.get(start);
             if (!first.endsWith(snippet.get(0)) || !first.substring(0, first.length() - snippet.get(0).length()).isBlank()) {
