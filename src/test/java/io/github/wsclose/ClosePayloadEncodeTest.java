@@ -55,7 +55,7 @@ class ClosePayloadEncodeTest {
     @ParameterizedTest(name = "{0} \"{1}\"")
     @MethodSource("sendable")
     void encodesTheCodeBigEndianThenTheUtf8Reason(int code, String message) {
-        CloseReason reason = new CloseReason((short) code, message);
+        CloseReason reason = CloseReason.of(code, message);
         ByteBuf encoded = ClosePayload.encode(reason, ALLOC);
         try {
             assertThat(bytes(encoded)).isEqualTo(payload(code, message));
@@ -68,7 +68,7 @@ class ClosePayloadEncodeTest {
     @ParameterizedTest(name = "{0} \"{1}\"")
     @MethodSource("sendable")
     void newFrameCarriesThePayloadInAFinalFrame(int code, String message) {
-        CloseWebSocketFrame frame = ClosePayload.newFrame(new CloseReason((short) code, message), ALLOC);
+        CloseWebSocketFrame frame = ClosePayload.newFrame(CloseReason.of(code, message), ALLOC);
         try {
             assertThat(frame.isFinalFragment()).isTrue();
             assertThat(frame.rsv()).isZero();
@@ -76,7 +76,7 @@ class ClosePayloadEncodeTest {
             // Netty reads the same frame back
             assertThat(frame.statusCode()).isEqualTo(code);
             assertThat(frame.reasonText()).isEqualTo(message);
-            assertThat(ClosePayload.decode(frame)).isEqualTo(new CloseReason((short) code, message));
+            assertThat(ClosePayload.decode(frame)).isEqualTo(CloseReason.of(code, message));
         } finally {
             frame.release();
         }
@@ -115,7 +115,7 @@ class ClosePayloadEncodeTest {
     @ValueSource(ints = {0, 999, 1004, 1006, 1015, 1016, 2999, 5000, 65535})
     void rejectsCodesThatMayNotBeSent(int code) {
         for (String message : new String[] {"", "why"}) {
-            assertRejected(new CloseReason((short) code, message), "close status " + code + " must not appear on the wire");
+            assertRejected(CloseReason.of(code, message), "close status " + code + " must not appear on the wire");
         }
     }
 
@@ -130,7 +130,7 @@ class ClosePayloadEncodeTest {
     @ValueSource(ints = {1000, 3000, 4999})
     void acceptsTheBoundaryCodesWithEmptyAndFullReasons(int code) {
         for (String message : new String[] {"", "a".repeat(123)}) {
-            ByteBuf encoded = ClosePayload.encode(new CloseReason((short) code, message), ALLOC);
+            ByteBuf encoded = ClosePayload.encode(CloseReason.of(code, message), ALLOC);
             try {
                 assertThat(bytes(encoded)).isEqualTo(payload(code, message));
             } finally {

@@ -59,7 +59,8 @@ class DrainInteropTest {
             }
             for (Channel connection : connections) {
                 CloseReport report = server.reportOf(connection);
-                assertThat(report.reason()).isEqualTo(DRAIN);
+                assertThat(report.sent()).isEqualTo(DRAIN);
+                assertThat(report.cause()).isEqualTo(CloseReport.Cause.DRAIN);
                 assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
                 assertThat(report.clean()).as("clean close of %s", report).isTrue();
             }

@@ -52,7 +52,7 @@ class FullStackTest {
     void decodesACodeOnlyCloseFrame() {
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(hex("03 E8"))));
 
-        assertThat((Object) server.readInbound()).isSameAs(Codes.NORMAL.withoutMessage);
+        assertThat(server.<Object>readInbound()).isSameAs(Codes.NORMAL.withoutMessage);
         assertThat(server.inboundMessages()).isEmpty();
     }
 
@@ -62,7 +62,7 @@ class FullStackTest {
 
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(payload(4000, reason))));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason((short) 4000, reason));
+        assertThat(server.<Object>readInbound()).isEqualTo(CloseReason.of(4000, reason));
     }
 
     @Test
@@ -71,14 +71,14 @@ class FullStackTest {
 
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(payload(1001, reason))));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, reason));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, reason));
     }
 
     @Test
     void decodesAnEmptyCloseFrame() {
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(new byte[0])));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
     }
 
     @Test
@@ -89,7 +89,7 @@ class FullStackTest {
             server.writeInbound(Unpooled.wrappedBuffer(frame, i, 1));
         }
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "bye 😀"));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "bye 😀"));
     }
 
     /** Codes Netty's own decoder lets through (it reads the code as a signed short), so ours must catch them. */
@@ -131,7 +131,7 @@ class FullStackTest {
 
     @Test
     void writesACodeAndReason() {
-        assertThat(written(new CloseReason((short) 4000, "busy"))).isEqualTo("88 06 0F A0 62 75 73 79");
+        assertThat(written(CloseReason.of(4000, "busy"))).isEqualTo("88 06 0F A0 62 75 73 79");
         assertThat(written(new CloseReason(Codes.GOING_AWAY, "é"))).isEqualTo("88 04 03 E9 C3 A9");
     }
 
@@ -163,7 +163,7 @@ class FullStackTest {
                 server.writeInbound(wire);
             }
 
-            assertThat((Object) server.readInbound()).isEqualTo(sent);
+            assertThat(server.<Object>readInbound()).isEqualTo(sent);
         } finally {
             client.finishAndReleaseAll();
         }

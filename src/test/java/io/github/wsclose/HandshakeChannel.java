@@ -17,7 +17,9 @@ import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,17 @@ final class HandshakeChannel implements AutoCloseable {
 
     /** Recorded in {@link #events()} when {@code channelInactive} reaches the application. */
     static final String INACTIVE = "channelInactive";
+
+    private static final String UPGRADE_REQUEST = """
+            GET /ws HTTP/1.1\r
+            Host: 127.0.0.1\r
+            Upgrade: websocket\r
+            Connection: Upgrade\r
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+            Sec-WebSocket-Version: 13\r
+            \r
+            """;
+
 
     final EmbeddedChannel channel;
     private final List<Object> events = new ArrayList<>();
@@ -83,6 +96,19 @@ final class HandshakeChannel implements AutoCloseable {
             frame[6 + i] = (byte) (payload[i] ^ key[i % 4]);
         }
         return frame;
+    }
+
+    /**
+     * On a {@link #serverPipeline(ClosingHandshakeConfig)} channel: sends the HTTP upgrade request
+     * and checks the 101 response and the event that follows it.
+     */
+    void upgrade() {
+        peerSendsBytes(UPGRADE_REQUEST.getBytes(StandardCharsets.US_ASCII));
+
+        String response = new String(ByteBufUtil.decodeHexDump(sentBytes()), StandardCharsets.US_ASCII);
+        assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols")
+                .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // the accept key of RFC 6455 §1.3
+        assertThat(events).hasAtLeastOneElementOfType(WebSocketServerProtocolHandler.HandshakeComplete.class);
     }
 
     /** The peer sends a close frame carrying {@code reason} (an empty one for 1005 without a message). */

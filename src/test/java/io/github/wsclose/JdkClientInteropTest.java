@@ -89,14 +89,15 @@ class JdkClientInteropTest {
 
         ws.sendText(TestServer.closeCommand(code, reason), true).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
-        CloseReason sent = new CloseReason((short) code, reason);
+        CloseReason sent = CloseReason.of(code, reason);
         if (REFUSED_FROM_SERVER.contains(code)) {
             assertClientFailsTheConnection(sent);
             return;
         }
         assertThat(client.awaitClose()).isEqualTo(sent);
         CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(sent);
+        assertThat(report.sent()).isEqualTo(sent);
+        assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.sawError()).isFalse();
@@ -112,11 +113,13 @@ class JdkClientInteropTest {
         assertThat(client.awaitError()).isInstanceOf(ProtocolException.class);
         CloseReport report = server.reportOf(connection);
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
+        assertThat(report.sent()).isEqualTo(sent);
         if (report.clean()) {
-            assertThat(report.reason()).isEqualTo(sent);
+            assertThat(report.received().knownReason()).isEqualTo(CloseReason.Codes.PROTOCOL_ERROR);
         } else {
-            assertThat(report.reason().code()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY.code());
-            assertThat(report.cause()).as("cause of %s", report).isNull();
+            assertThat(report.reason().knownReason()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY);
+            assertThat(report.cause()).as("cause of %s", report).isEqualTo(CloseReport.Cause.TRANSPORT);
+            assertThat(report.failure()).as("failure of %s", report).isNull();
         }
     }
 
@@ -133,9 +136,9 @@ class JdkClientInteropTest {
     private void assertClientClosesCleanly(WebSocket ws, int code, String reason) throws Exception {
         ws.sendClose(code, reason).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
-        assertThat(client.awaitClose()).isEqualTo(new CloseReason((short) code, ""));
+        assertThat(client.awaitClose()).isEqualTo(CloseReason.of(code, ""));
         CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(new CloseReason((short) code, reason));
+        assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.sawError()).isFalse();

@@ -84,12 +84,13 @@ class OkHttpInteropTest {
 
         assertThat(ws.send(TestServer.closeCommand(code, reason))).isTrue();
 
-        CloseReason sent = new CloseReason((short) code, reason);
+        CloseReason sent = CloseReason.of(code, reason);
         assertThat(client.awaitClosed()).isEqualTo(sent);
         assertThat(client.closing.join()).isEqualTo(sent);
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
         CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(sent);
+        assertThat(report.sent()).isEqualTo(sent);
+        assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.events).as("nothing after onClosed").hasSize(3);
@@ -109,10 +110,10 @@ class OkHttpInteropTest {
     private void assertClientClosesCleanly(WebSocket ws, int code, String reason) throws Exception {
         assertThat(ws.close(code, reason)).isTrue();
 
-        assertThat(client.awaitClosed()).isEqualTo(new CloseReason((short) code, ""));
+        assertThat(client.awaitClosed()).isEqualTo(CloseReason.of(code, ""));
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
         CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(new CloseReason((short) code, reason));
+        assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.events).as("nothing after onClosed").hasSize(3);
@@ -167,14 +168,14 @@ class OkHttpInteropTest {
         @Override
         public void onClosing(WebSocket webSocket, int code, String reason) {
             events.add("onClosing");
-            closing.complete(new CloseReason((short) code, reason));
+            closing.complete(CloseReason.of(code, reason));
             webSocket.close(code, null); // false when this end closed first: its close frame is sent already
         }
 
         @Override
         public void onClosed(WebSocket webSocket, int code, String reason) {
             events.add("onClosed");
-            closed.complete(new CloseReason((short) code, reason));
+            closed.complete(CloseReason.of(code, reason));
         }
 
         @Override

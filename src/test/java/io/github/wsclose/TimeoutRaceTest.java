@@ -46,10 +46,12 @@ class TimeoutRaceTest {
                     if (report.clean()) {
                         answered++;
                         assertThat(report.reason()).isEqualTo(OURS);
+                        assertThat(report.sent()).isEqualTo(OURS);
                     } else {
                         timedOut++;
                         assertThat(report.reason()).as("offset %s µs", offset).isEqualTo(new CloseReason(
-                                CloseReason.Codes.CLOSED_ABNORMALLY, "no close within the close timeout of 60 ms"));
+                                CloseReason.Codes.CLOSED_ABNORMALLY, ""));
+                        assertThat(report.cause()).isEqualTo(CloseReport.Cause.CLOSE_TIMEOUT);
                     }
                     assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
                 }

@@ -5,6 +5,7 @@ import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.ServerPipeline;
@@ -145,7 +146,12 @@ class AutobahnCloseHandlingTest {
 
         assertThat(reports).as("close reports of the connection on the server").hasSize(1);
         CloseReport report = reports.get(0);
-        assertThat(report.reason().unsignedCode()).as("reported code; " + report).isEqualTo(c.outcome().code());
+        // the connection's close code is the peer's close (§7.1.5); a connection this end failed received none
+        CloseReason reportedClose = c.outcome().initiator() == CloseReport.Initiator.REMOTE ? report.received() : report.sent();
+        assertThat(reportedClose).as("reported close frame; " + report).isNotNull();
+        assertThat(reportedClose.unsignedCode()).as("reported code; " + report).isEqualTo(c.outcome().code());
+        assertThat(report.reason().unsignedCode()).as("reported reason; " + report)
+                .isEqualTo(c.outcome().initiator() == CloseReport.Initiator.REMOTE ? c.outcome().code() : 1006);
         assertThat(report.initiator()).as("reported initiator; " + report).isEqualTo(c.outcome().initiator());
         assertThat(report.clean()).as("reported cleanliness; " + report).isEqualTo(c.outcome().clean());
     }

@@ -46,7 +46,7 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
                 + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? "server" : "client")
                 + " clean=" + report.clean()
                 + " duration=" + report.duration().toMillis() + "ms"
-                + (report.cause() == null ? "" : " cause=" + quoted(report.cause().toString()));
+                + (report.failure() == null ? "" : " failure=" + quoted(report.failure().toString()));
     }
 
     private static String address(SocketAddress peer) {
