@@ -84,20 +84,8 @@ class CloseFrameEncoderTest {
         }
     }
 
-    static Stream<Arguments> unsendable() {
-        return Stream.of(
-                Arguments.of(CloseReason.of(999, ""), "close status 999 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NO_STATUS_RECEIVED, "x"), "close status 1005 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.CLOSED_ABNORMALLY, ""), "close status 1006 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.TLS_HANDSHAKE_FAILED, "tls"), "close status 1015 must not appear on the wire"),
-                Arguments.of(CloseReason.of(5000, ""), "close status 5000 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "a".repeat(124)), "close reason too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "é".repeat(62)), "close reason too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "x\uD800"), "unpaired surrogate at index 1"));
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("unsendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
     void anUnsendableReasonFailsTheWriteAndWritesNothing(CloseReason reason, String why) {
         ChannelFuture future = channel.writeOneOutbound(reason);
         channel.flushOutbound();
@@ -110,7 +98,7 @@ class CloseFrameEncoderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("unsendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
     void writeOutboundReportsTheFailure(CloseReason reason, String why) {
         assertThatThrownBy(() -> channel.writeOutbound(reason))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -15,12 +15,9 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.nio.ReadOnlyBufferException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,31 +26,18 @@ class ClosePayloadEncodeTest {
 
     private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
 
-    private static final String ASCII_12 = "hello, world";
-    private static final String MULTIBYTE_123 = "€".repeat(40) + "éa"; // 120 + 2 + 1 bytes
 
     // ---- round trips ------------------------------------------------------------------------------
 
-    static Stream<Arguments> sendable() {
-        List<Integer> codes = new ArrayList<>();
-        for (Codes named : Codes.values()) {
-            if (named.mayAppearOnWire()) {
-                codes.add(named.unsignedCode());
-            }
-        }
-        codes.addAll(List.of(3000, 3999, 4000, 4999));
-        return codes.stream().flatMap(code -> Stream.of("", ASCII_12, MULTIBYTE_123).map(reason -> Arguments.of(code, reason)));
-    }
-
     @Test
     void fixturesHaveTheirSizes() {
-        assertThat(Utf8.encodedLength(ASCII_12)).isEqualTo(12);
-        assertThat(payload(0, MULTIBYTE_123)).hasSize(2 + 123);
-        assertThat(sendable()).hasSize((12 + 4) * 3);
+        assertThat(Utf8.encodedLength(CloseReasonTable.ASCII_12)).isEqualTo(12);
+        assertThat(payload(0, CloseReasonTable.MULTIBYTE_123)).hasSize(2 + 123);
+        assertThat(CloseReasonTable.sendable()).hasSize((12 + 4) * 3);
     }
 
     @ParameterizedTest(name = "{0} \"{1}\"")
-    @MethodSource("sendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#sendable")
     void encodesTheCodeBigEndianThenTheUtf8Reason(int code, String message) {
         CloseReason reason = CloseReason.of(code, message);
         ByteBuf encoded = ClosePayload.encode(reason, ALLOC);
@@ -66,7 +50,7 @@ class ClosePayloadEncodeTest {
     }
 
     @ParameterizedTest(name = "{0} \"{1}\"")
-    @MethodSource("sendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#sendable")
     void newFrameCarriesThePayloadInAFinalFrame(int code, String message) {
         CloseWebSocketFrame frame = ClosePayload.newFrame(CloseReason.of(code, message), ALLOC);
         try {
@@ -106,7 +90,7 @@ class ClosePayloadEncodeTest {
     void encodedLengthIsThePayloadSize() {
         assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NO_STATUS_RECEIVED, ""))).isZero();
         assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, ""))).isEqualTo(2);
-        assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, MULTIBYTE_123))).isEqualTo(125);
+        assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, CloseReasonTable.MULTIBYTE_123))).isEqualTo(125);
     }
 
     // ---- rejections -------------------------------------------------------------------------------

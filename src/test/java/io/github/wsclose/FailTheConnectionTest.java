@@ -1,6 +1,5 @@
 package io.github.wsclose;
 
-import static io.github.wsclose.CloseReport.Cause.APPLICATION;
 import static io.github.wsclose.CloseReport.Cause.MESSAGE_TOO_BIG;
 import static io.github.wsclose.CloseReport.Cause.PROTOCOL_ERROR;
 import static io.github.wsclose.CloseReport.Cause.TRANSPORT;

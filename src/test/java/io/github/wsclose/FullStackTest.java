@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The handlers together with Netty's WebSocket frame codec, on raw bytes as they cross the wire. */
 class FullStackTest {
 
-    private static final byte[] MASK = {0x37, (byte) 0xFA, 0x21, 0x3D};
+    private static final int MASK = 0x37FA213D;
 
     /** A server: Netty's frame decoder (masked client frames expected), then ours. */
     private final EmbeddedChannel server = new EmbeddedChannel(
@@ -171,17 +171,9 @@ class FullStackTest {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /** A final close frame as a client sends it: FIN + opcode 8, MASK + length, the mask key, the masked payload. */
+    /** A final close frame as a client sends it, masked. */
     private static byte[] maskedCloseFrame(byte[] payload) {
-        assertThat(payload.length).isLessThanOrEqualTo(125);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x88);
-        out.write(0x80 | payload.length);
-        out.writeBytes(MASK);
-        for (int i = 0; i < payload.length; i++) {
-            out.write(payload[i] ^ MASK[i % 4]);
-        }
-        return out.toByteArray();
+        return WireFrame.close(payload).masked(MASK);
     }
 
     /** Writes {@code reason} through {@link #serverOut} and returns every byte written, in hex. */

@@ -2,7 +2,6 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
 import java.net.ProtocolException;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -41,7 +40,7 @@ class JdkClientInteropTest {
     private static HttpClient http;
 
     private final JdkClientListener client = new JdkClientListener();
-    private Channel connection; // the server's side of the client's connection
+    private TestServer.Connection connection; // the server's side of the client's connection
 
     @BeforeAll
     static void start() {
@@ -95,7 +94,7 @@ class JdkClientInteropTest {
             return;
         }
         assertThat(client.awaitClose()).isEqualTo(sent);
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.sent()).isEqualTo(sent);
         assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
@@ -111,7 +110,7 @@ class JdkClientInteropTest {
      */
     private void assertClientFailsTheConnection(CloseReason sent) throws Exception {
         assertThat(client.awaitError()).isInstanceOf(ProtocolException.class);
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
         assertThat(report.sent()).isEqualTo(sent);
         if (report.clean()) {
@@ -137,7 +136,7 @@ class JdkClientInteropTest {
         ws.sendClose(code, reason).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
         assertThat(client.awaitClose()).isEqualTo(CloseReason.of(code, ""));
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();

@@ -2,7 +2,6 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +38,7 @@ class OkHttpInteropTest {
     private static OkHttpClient http;
 
     private final OkHttpClientListener client = new OkHttpClientListener();
-    private Channel connection; // the server's side of the client's connection
+    private TestServer.Connection connection; // the server's side of the client's connection
 
     @BeforeAll
     static void start() {
@@ -88,7 +87,7 @@ class OkHttpInteropTest {
         assertThat(client.awaitClosed()).isEqualTo(sent);
         assertThat(client.closing.join()).isEqualTo(sent);
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.sent()).isEqualTo(sent);
         assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
@@ -112,7 +111,7 @@ class OkHttpInteropTest {
 
         assertThat(client.awaitClosed()).isEqualTo(CloseReason.of(code, ""));
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();

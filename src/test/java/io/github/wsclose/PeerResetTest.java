@@ -17,9 +17,9 @@ class PeerResetTest {
 
     @Test
     void resetBeforeAnyCloseFrameIsAnAbnormalRemoteClose() throws Exception {
-        try (LoopbackServer server = LoopbackServer.start(CONFIG)) {
+        try (TestServer server = TestServer.start(CONFIG)) {
             RawClient peer = RawClient.upgrade(server.port());
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
 
             peer.reset();
             CloseReport report = connection.report();
@@ -34,9 +34,9 @@ class PeerResetTest {
 
     @Test
     void resetAfterOurCloseFrameIsAnAbnormalLocalClose() throws Exception {
-        try (LoopbackServer server = LoopbackServer.start(CONFIG)) {
+        try (TestServer server = TestServer.start(CONFIG)) {
             RawClient peer = RawClient.upgrade(server.port());
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
 
             connection.channel().writeAndFlush(new CloseReason(CloseReason.Codes.NORMAL, "bye"));
             assertThat(peer.readFrame()).isEqualTo(WireFrame.close(1000, "bye"));
@@ -55,9 +55,9 @@ class PeerResetTest {
 
     @Test
     void resetRightAfterThePeersCloseFrameEndsInOneReport() throws Exception {
-        try (LoopbackServer server = LoopbackServer.start(CONFIG)) {
+        try (TestServer server = TestServer.start(CONFIG)) {
             RawClient peer = RawClient.upgrade(server.port());
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
 
             peer.send(WireFrame.close(4000, "gone"));
             peer.reset(); // without waiting for the answer
