@@ -11,7 +11,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Prints one line for every closed WebSocket connection, from its {@link CloseReport}:
+ * Prints one line for every closed WebSocket connection, from its {@link CloseReport}: the
+ * connection's close code and reason ({@link CloseReport#reason()}), who started, whether it was
+ * clean, how long it took, and the failure if there was one:
  *
  * <pre>
  * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms
