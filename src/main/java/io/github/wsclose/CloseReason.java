@@ -143,19 +143,19 @@ public record CloseReason(short code, String message) {
         return new WebSocketCloseStatus(unsignedCode(), message, false);
     }
 
-    private static short requireUnsigned16(int code) {
-        if (code < 0 || code > 0xFFFF) {
-            throw new IllegalArgumentException("close status " + code + " is not a 16-bit code (expected: 0-65535)");
-        }
-        return (short) code;
-    }
-
     /** Reads like {@code 1001 GOING_AWAY: restarting}, {@code 4000: busy} or {@code 1000 NORMAL}. */
     @Override
     public String toString() {
         Codes known = knownReason();
         String name = known == null ? Integer.toString(unsignedCode()) : unsignedCode() + " " + known.name();
         return message.isEmpty() ? name : name + ": " + message;
+    }
+
+    private static short requireUnsigned16(int code) {
+        if (code < 0 || code > 0xFFFF) {
+            throw new IllegalArgumentException("close status " + code + " is not a 16-bit code (expected: 0-65535)");
+        }
+        return (short) code;
     }
 
     /**

@@ -60,7 +60,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Added next to a {@link WebSocketServerProtocolHandler} (or the client one) before the HTTP
  * upgrade, it stays out of the way until the upgrade completes; connections that never become
- * WebSocket connections are not reported. Added anywhere else, the connection is taken as open.
+ * WebSocket connections are not reported (their report's future fails). Added anywhere else,
+ * the connection is taken as open.
  *
  * <p>Not sharable: one instance per channel. All state is confined to the channel's event loop,
  * so every operation may be called from any thread through the channel.
@@ -92,6 +93,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
      * channel's event loop, when TCP has closed after the WebSocket upgrade, and fails with an
      * {@link IllegalStateException} if the channel closed before the upgrade completed. Callable
      * from any thread, at any time once the handler was added, after the channel closed too.
+     * Actions chained without {@code Async} run on the event loop: they must not block.
      *
      * @throws IllegalArgumentException if no {@code ClosingHandshakeHandler} was added to {@code channel}
      */

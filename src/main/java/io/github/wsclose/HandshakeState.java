@@ -62,11 +62,11 @@ record HandshakeState(State state, @Nullable CloseReason received, @Nullable Clo
      * {@link Cause}).
      */
     HandshakeState troubled(Cause trouble, long nowNanos) {
-        HandshakeState closing = started(trouble, nowNanos);
-        if (closing.cause == null || !closing.cause.orderly() || closing.handshakeComplete() && failure == null) {
-            return closing;
+        if (state == State.OPEN) {
+            return started(trouble, nowNanos);
         }
-        return new HandshakeState(closing.state, received, sent, initiator, trouble, failure, startNanos);
+        boolean orderlySoFar = cause != null && cause.orderly() && !(handshakeComplete() && failure == null);
+        return orderlySoFar ? new HandshakeState(state, received, sent, initiator, trouble, failure, startNanos) : this;
     }
 
     /** Records {@code failed}, unless an earlier failure was recorded: the first one is the report's. */
