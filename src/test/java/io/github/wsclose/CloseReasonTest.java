@@ -85,17 +85,20 @@ class CloseReasonTest {
         List<String> mismatches = new ArrayList<>();
         int checked = 0;
         int found = 0;
-        for (int i = Short.MIN_VALUE; i <= Short.MAX_VALUE; i++) {
-            short code = (short) i;
-            String expected = NAMED.get(Short.toUnsignedInt(code));
+        for (int unsigned = 0; unsigned <= 0xFFFF; unsigned++) {
+            short code = CloseReason.of(unsigned, "").code();
+            String expected = NAMED.get(unsigned);
             Codes actual = Codes.byCode(code);
             if (!Objects.equals(expected, actual == null ? null : actual.name())) {
-                mismatches.add(Short.toUnsignedInt(code) + ": expected " + expected + " but was " + actual);
+                mismatches.add(unsigned + ": expected " + expected + " but was " + actual);
+            }
+            if (Codes.byCode(unsigned) != actual) {
+                mismatches.add(unsigned + ": byCode(int) gives " + Codes.byCode(unsigned) + ", byCode(short) " + actual);
             }
             if (actual != null) {
                 found++;
                 if (actual.code() != code) {
-                    mismatches.add(Short.toUnsignedInt(code) + ": byCode returned " + actual + " with code " + actual.code());
+                    mismatches.add(unsigned + ": byCode returned " + actual + " with code " + actual.code());
                 }
             }
             checked++;
