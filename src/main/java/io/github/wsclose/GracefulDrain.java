@@ -95,7 +95,7 @@ public final class GracefulDrain {
                 // the deadline counts from the start of the drain, however long this task waited for its turn
                 long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
                 Future<?> force = loop.schedule(
-                        () -> forceClose(handshake, deadlineNanos, forced), left, TimeUnit.NANOSECONDS);
+                        () -> forceClose(handshake, forced), left, TimeUnit.NANOSECONDS);
                 report.whenComplete((closed, never) -> {
                     force.cancel(false);
                     done.complete(closed);
@@ -106,10 +106,10 @@ public final class GracefulDrain {
     }
 
     /** Runs on the connection's event loop, where its report completes: it cannot complete between the check and the count. */
-    private static void forceClose(ClosingHandshakeHandler handshake, long deadlineNanos, AtomicInteger forced) {
+    private static void forceClose(ClosingHandshakeHandler handshake, AtomicInteger forced) {
         if (!handshake.closeReport().isDone()) {
             forced.incrementAndGet();
-            handshake.abandon("still open at the drain deadline of " + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms");
+            handshake.closeNow(CloseReport.Cause.DRAIN); // still open at the drain deadline
         }
     }
 

@@ -61,7 +61,9 @@ class ChatExampleTest {
             // the JDK client answers with the same code: that answer is the CloseReason the handler gets
             assertThat(server.nextPeerClose().code()).isEqualTo(CloseReason.Codes.NORMAL.code());
             CloseReport report = server.report();
-            assertThat(report.reason()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "see you"));
+            // the connection's close code is the one received (RFC 6455 §7.1.5): the client's answer
+            assertThat(report.reason().code()).isEqualTo(CloseReason.Codes.NORMAL.code());
+            assertThat(report.sent()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "see you"));
             assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
             assertThat(report.clean()).isTrue();
         }

@@ -44,7 +44,7 @@ final class ChatHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {                     // exactly once per WebSocket connection
-            LOG.log(Level.INFO, "closed: {0}", report);              // e.g. "1000 NORMAL: see you (LOCAL, clean, 2 ms)"
+            LOG.log(Level.INFO, "closed: {0}", report);              // e.g. "1000 NORMAL (LOCAL, APPLICATION, clean, 2 ms, received 1000 NORMAL, sent 1000 NORMAL: see you)"
         }
         ctx.fireUserEventTriggered(evt);
     }
