@@ -21,7 +21,10 @@ import java.util.Objects;
  * builds, from head to tail: {@link HttpServerCodec}, a handler that guards the connection until
  * its upgrade is done (the protections of {@link ServerProtection} before the upgrade: a timeout
  * counted from accept, 426 for versions other than RFC 6455's, error answers that close the
- * connection, one {@link UpgradeRejected} event for each connection refused), {@link HttpObjectAggregator},
+ * connection, one {@link UpgradeRejected} event for each connection refused; once upgraded, it
+ * leaves in its place, right behind Netty's frame decoder, the protections of the connection:
+ * keepalive, the answers to the peer's pings, the idle timeout, the limits of message size and of
+ * pending bytes), {@link HttpObjectAggregator},
  * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
  * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
  * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
@@ -117,7 +120,7 @@ public final class ServerPipeline {
         int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
         pipeline.addLast(
                 new HttpServerCodec(),
-                new UpgradeGuard(protection.upgradeTimeout()),
+                new UpgradeGuard(protection),
                 new HttpObjectAggregator(maxContentLength),
                 new WebSocketServerProtocolHandler(closeHandledByUs),
                 new CloseBodyHandover(closeHandledByUs.decoderConfig()),

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -27,7 +28,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +48,9 @@ import org.jspecify.annotations.Nullable;
  *       same TCP segment) fail the connection with 1002: a client MUST wait for the response
  *       (RFC 6455 §4.1).</li>
  *   <li>Every connection it closes before the upgrade gets one {@link UpgradeRejected} event.</li>
+ *   <li>Once the 101 response is written, it puts the protections of the WebSocket connection
+ *       in its place: keepalive, the answers to the peer's pings, the idle timeout and the
+ *       limits of message size and pending bytes.</li>
  * </ul>
  *
  * <p>Not sharable: one instance per channel, confined to its event loop.
@@ -59,7 +62,7 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     /** The WebSocket versions that frame as RFC 6455 does; hixie-76 (draft-00) is not one. */
     private static final Set<String> VERSIONS = Set.of("13", "8", "7");
 
-    private final Duration timeout;
+    private final ServerProtection protection;
 
     // connection state, confined to the event loop
     private State state = State.HTTP;
@@ -69,8 +72,8 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     private boolean closeAfterResponse; // the response being written is an error answer
     private @Nullable String earlyBytes; // what arrived before the 101 response was written
 
-    UpgradeGuard(Duration timeout) {
-        this.timeout = timeout;
+    UpgradeGuard(ServerProtection protection) {
+        this.protection = protection;
     }
 
     @Override
@@ -178,6 +181,10 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     /** The 101 response was written: the connection is a WebSocket connection once Netty's listeners have run. */
     private void upgraded(ChannelHandlerContext ctx) {
         cancelTimer();
+        ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
+        if (handshake != null) {
+            guardConnection(ctx, handshake);
+        }
         // Netty removes the HTTP codec next, handing us whatever it held after the request, then fires HandshakeComplete
         ctx.executor().execute(() -> {
             if (earlyBytes != null) {
@@ -189,6 +196,25 @@ final class UpgradeGuard extends ChannelDuplexHandler {
                 ctx.pipeline().remove(this);
             }
         });
+    }
+
+    /**
+     * Puts the protections of the WebSocket connection right behind this handler, that is right
+     * behind Netty's frame decoder and in front of its protocol handler, which would answer every
+     * ping itself; outbound, the limit of pending bytes comes last, next to the frame encoder.
+     */
+    private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
+        ChannelPipeline pipeline = ctx.pipeline();
+        String at = ctx.name();
+        pipeline.addAfter(at, null, new MessageSizeLimit(protection.maxMessageBytes(), handshake));
+        if (!protection.idleTimeout().isZero()) {
+            pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));
+        }
+        pipeline.addAfter(at, null, new PeerPings(protection.pongTimeout(), protection.slowConsumerReason(), handshake));
+        if (!protection.pingInterval().isZero()) {
+            pipeline.addAfter(at, null, new Keepalive(protection.pingInterval(), protection.pongTimeout(), handshake));
+        }
+        pipeline.addAfter(at, null, new PendingBytesLimit(protection.maxPendingBytes(), protection.slowConsumerReason(), handshake));
     }
 
     private void answer(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, HttpResponseStatus status, String text) {
@@ -213,8 +239,8 @@ final class UpgradeGuard extends ChannelDuplexHandler {
 
     private void startTimer(ChannelHandlerContext ctx) {
         cancelTimer();
-        if (!timeout.isZero()) {
-            timer = ctx.executor().schedule(() -> timedOut(ctx), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (!protection.upgradeTimeout().isZero()) {
+            timer = ctx.executor().schedule(() -> timedOut(ctx), protection.upgradeTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
