@@ -26,11 +26,14 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -39,7 +42,7 @@ import java.util.function.Supplier;
  * The one test server: on 127.0.0.1 (a free port), or on Netty's local transport, built by
  * default with {@link ServerPipeline#configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}.
  *
- * <p>Options ({@link #builder()}): the close configuration; an echo of text and binary messages
+ * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}; an echo of text and binary messages
  * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
  * server start the closing handshake with that code and reason; handlers in front of the echo
  * (an aggregator, say); socket options on the bootstrap; the local transport with a pipeline of
@@ -48,7 +51,8 @@ import java.util.function.Supplier;
  * <p>Every connection, once upgraded (at once for a pipeline without an upgrade), joins
  * {@link #connections()} and is handed out once by {@link #nextConnection()};
  * {@link Connection#report()} waits for its one report. Closing the server fails if a connection
- * was reported more than once.
+ * was reported more than once. Connections closed before their upgrade are counted by the reason
+ * of their {@link UpgradeRejected} ({@link #rejected(UpgradeRejected.Reason)}).
  *
  * <p>Thread-safe. Closing it closes every connection and stops its event loops.
  */
@@ -66,6 +70,7 @@ final class TestServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
     private final List<String> reportedTwice = new CopyOnWriteArrayList<>(); // no channel kept: a mass test must free them
+    private final Map<UpgradeRejected.Reason, AtomicInteger> rejected = new ConcurrentHashMap<>();
     private final Channel listener;
 
     private TestServer(Builder options) {
@@ -137,6 +142,15 @@ final class TestServer implements AutoCloseable {
         return loops;
     }
 
+    /**
+     * How many connections were closed before their upgrade for {@code reason} so far: each is
+     * counted before its channel closes.
+     */
+    int rejected(UpgradeRejected.Reason reason) {
+        AtomicInteger count = rejected.get(reason);
+        return count == null ? 0 : count.get();
+    }
+
     /** The open connections: each joins once upgraded, and leaves when it closes. */
     ChannelGroup connections() {
         return connections;
@@ -202,12 +216,13 @@ final class TestServer implements AutoCloseable {
     static final class Builder {
 
         private ClosingHandshakeConfig config = ClosingHandshakeConfig.server();
+        private ServerProtection protection = ServerProtection.defaults();
         private boolean echo = true;
         private final List<Supplier<ChannelHandler>> inFront = new ArrayList<>();
         private Consumer<ServerBootstrap> tune = bootstrap -> { };
         private boolean local;
         private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = (p, application) ->
-                ServerPipeline.configure(p, PATH, config, application);
+                ServerPipeline.configure(p, PATH, config, protection, application);
 
         private Builder() {
         }
@@ -215,6 +230,12 @@ final class TestServer implements AutoCloseable {
         /** The close configuration of {@link ServerPipeline}. */
         Builder config(ClosingHandshakeConfig config) {
             this.config = config;
+            return this;
+        }
+
+        /** The protections of {@link ServerPipeline}. */
+        Builder protection(ServerProtection protection) {
+            this.protection = protection;
             return this;
         }
 
@@ -248,7 +269,7 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    /** Hands each connection out once it is a WebSocket connection, and counts its reports. One instance per connection. */
+    /** Hands each connection out once it is a WebSocket connection, counts its reports, or its rejection. One instance per connection. */
     private final class Opener extends ChannelInboundHandlerAdapter {
 
         private final Recorder recorder;
@@ -271,6 +292,8 @@ final class TestServer implements AutoCloseable {
                 open(ctx);
             } else if (evt instanceof CloseReport report && ++reports > 1) {
                 reportedTwice.add(ctx.channel() + ": " + report);
+            } else if (evt instanceof UpgradeRejected rejection) {
+                rejected.computeIfAbsent(rejection.reason(), reason -> new AtomicInteger()).incrementAndGet();
             }
             ctx.fireUserEventTriggered(evt);
         }

@@ -205,8 +205,9 @@ class UpgradeGuardTest {
 
             assertThat(ws.channel.isOpen()).isFalse();
             CloseReport report = ws.report();
-            assertThat(report.reason()).isEqualTo(new CloseReason(CloseReason.Codes.PROTOCOL_ERROR,
+            assertThat(report.sent()).isEqualTo(new CloseReason(CloseReason.Codes.PROTOCOL_ERROR,
                     "data sent before the handshake response: 8 bytes"));
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.PROTOCOL_ERROR);
             assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
             assertThat(ws.applicationReads()).as("the early close frame is not delivered").isNull();
         }
