@@ -361,6 +361,12 @@ public final class Attack {
             floodFrame = frame;
             floodLeft = total;
             writeFlood();
+            // once all is sent, a small ping now and then finds out when the server has closed (a reset fails the write)
+            channel.eventLoop().scheduleAtFixedRate(() -> {
+                if (floodLeft <= 0 && channel.isActive()) {
+                    send(frame(0x9, new byte[0]));
+                }
+            }, 200, 200, TimeUnit.MILLISECONDS);
         }
 
         void close() {

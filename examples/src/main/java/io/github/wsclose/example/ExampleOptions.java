@@ -23,6 +23,11 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
               --close-timeout-ms MS   longest a closing handshake may take (default 5000)
               --drain-deadline-ms MS  on SIGTERM or Ctrl-C, longest the drain may take (default 3000)
               --upgrade-timeout-ms MS longest from accept to a completed WebSocket upgrade, 0 for no limit (default 10000)
+              --ping-interval-ms MS   ping a peer that has sent nothing for this long, 0 for no pings (default 20000)
+              --pong-timeout-ms MS    fail a peer that sends nothing this long after a ping, 0 never (default 20000)
+              --idle-timeout-ms MS    close a connection with no message either way for this long, 0 never (default 0)
+              --max-pending-bytes N   close a peer that leaves more than this unread, 1008 (default 4194304)
+              --max-message-bytes N   largest message accepted, in one frame or many, 1009 (default 1048576)
               --help                  print this and exit""";
 
     static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5), Duration.ofSeconds(3),
@@ -54,6 +59,13 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
                 case "--close-timeout-ms" -> options.withCloseTimeout(Duration.ofMillis(number(flag, value, 1, Integer.MAX_VALUE)));
                 case "--drain-deadline-ms" -> options.withDrainDeadline(Duration.ofMillis(number(flag, value, 0, Integer.MAX_VALUE)));
                 case "--upgrade-timeout-ms" -> options.withProtection(options.protection.withUpgradeTimeout(millis(flag, value)));
+                case "--ping-interval-ms" -> options.withProtection(options.protection.withPingInterval(millis(flag, value)));
+                case "--pong-timeout-ms" -> options.withProtection(options.protection.withPongTimeout(millis(flag, value)));
+                case "--idle-timeout-ms" -> options.withProtection(options.protection.withIdleTimeout(millis(flag, value)));
+                case "--max-pending-bytes" -> options.withProtection(
+                        options.protection.withMaxPendingBytes(number(flag, value, 1, Integer.MAX_VALUE)));
+                case "--max-message-bytes" -> options.withProtection(
+                        options.protection.withMaxMessageBytes(number(flag, value, 1, Integer.MAX_VALUE)));
                 default -> throw new IllegalArgumentException("unknown option: " + flag);
             };
         }

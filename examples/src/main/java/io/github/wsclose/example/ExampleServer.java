@@ -42,7 +42,6 @@ import java.util.concurrent.TimeoutException;
 public final class ExampleServer {
 
     static final String WEBSOCKET_PATH = "/ws";
-    static final int MAX_MESSAGE_BYTES = ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH;
     static final CloseReason SHUTDOWN = new CloseReason(CloseReason.Codes.GOING_AWAY, "server shutting down");
 
     private final ExampleOptions options;
@@ -110,7 +109,7 @@ public final class ExampleServer {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, options.protection(),
-                                new WebSocketFrameAggregator(MAX_MESSAGE_BYTES), page, EchoHandler.INSTANCE, printer);
+                                new WebSocketFrameAggregator((int) options.protection().maxMessageBytes()), page, EchoHandler.INSTANCE, printer);
                     }
                 })
                 .bind(options.host(), options.port())
