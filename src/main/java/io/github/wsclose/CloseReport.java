@@ -61,7 +61,19 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
         Objects.requireNonNull(cause, "cause");
     }
 
-    /** A report of a connection on which no pong answered a ping of ours. */
+    /**
+     * A report of a connection on which no pong answered a ping of ours.
+     *
+     * @param reason    the connection's close code and reason (§7.1.5)
+     * @param received  the close frame the peer sent, or null
+     * @param sent      the close frame this end sent, or null
+     * @param initiator who started the close
+     * @param clean     whether TCP closed after the closing handshake completed
+     * @param duration  how long the close took
+     * @param cause     why the connection ended
+     * @param failure   the exception that failed or broke the connection, or null
+     * @throws NullPointerException if another argument is null
+     */
     public CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
             Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure) {
         this(reason, received, sent, initiator, clean, duration, cause, failure, null);

@@ -68,6 +68,11 @@ public final class ServerPipeline {
     /**
      * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
      *
+     * @param pipeline      the new channel's pipeline
+     * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
+     * @param close         the closing handshake's configuration, for a server
+     * @param protection    the limits and timeouts by which the server closes connections on its own
+     * @param application   the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -100,6 +105,11 @@ public final class ServerPipeline {
     /**
      * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
      *
+     * @param pipeline    the new channel's pipeline
+     * @param protocol    Netty's WebSocket server settings
+     * @param close       the closing handshake's configuration, for a server
+     * @param protection  the limits and timeouts by which the server closes connections on its own
+     * @param application the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */

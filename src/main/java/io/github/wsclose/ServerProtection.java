@@ -65,6 +65,13 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
     /**
      * Checks the settings.
      *
+     * @param upgradeTimeout     how long a connection may stay un-upgraded after accept, zero for no limit
+     * @param pingInterval       how long the peer may be quiet before a ping, zero for no pings
+     * @param pongTimeout        how long after a ping the peer may stay quiet, zero to never fail for it
+     * @param idleTimeout        how long no message may go either way, zero for no limit
+     * @param maxPendingBytes    the most bytes that may wait for a peer to read, positive
+     * @param slowConsumerReason the close frame sent when {@code maxPendingBytes} is exceeded, sendable
+     * @param maxMessageBytes    the largest message accepted from the peer, positive
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a duration is negative, a byte limit is not positive,
      *                                  or {@code slowConsumerReason} may not be sent
@@ -79,49 +86,88 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
         requirePositive(maxMessageBytes, "maxMessageBytes");
     }
 
-    /** The defaults: every protection on but the idle timeout. */
+    /**
+     * The defaults: every protection on but the idle timeout.
+     *
+     * @return the settings of the table above
+     */
     public static ServerProtection defaults() {
         return new ServerProtection(DEFAULT_UPGRADE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PONG_TIMEOUT, Duration.ZERO,
                 DEFAULT_MAX_PENDING_BYTES, DEFAULT_SLOW_CONSUMER_REASON, DEFAULT_MAX_MESSAGE_BYTES);
     }
 
-    /** Returns a copy with the given upgrade timeout; zero turns it off. */
+    /**
+     * Returns a copy with the given upgrade timeout; zero turns it off.
+     *
+     * @param upgradeTimeout how long a connection may stay un-upgraded after accept
+     * @return the new settings
+     */
     public ServerProtection withUpgradeTimeout(Duration upgradeTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy with the given ping interval; zero turns the keepalive off. */
+    /**
+     * Returns a copy with the given ping interval; zero turns the keepalive off.
+     *
+     * @param pingInterval how long the peer may be quiet before a ping
+     * @return the new settings
+     */
     public ServerProtection withPingInterval(Duration pingInterval) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy with the given pong timeout; zero keeps the pings but never fails for a missing pong. */
+    /**
+     * Returns a copy with the given pong timeout; zero keeps the pings but never fails for a missing pong.
+     *
+     * @param pongTimeout how long after a ping the peer may stay quiet
+     * @return the new settings
+     */
     public ServerProtection withPongTimeout(Duration pongTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy with the given idle timeout; zero turns it off. */
+    /**
+     * Returns a copy with the given idle timeout; zero turns it off.
+     *
+     * @param idleTimeout how long no message may go either way
+     * @return the new settings
+     */
     public ServerProtection withIdleTimeout(Duration idleTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy with the given limit of bytes queued to a peer. */
+    /**
+     * Returns a copy with the given limit of bytes queued to a peer.
+     *
+     * @param maxPendingBytes the most bytes that may wait for a peer to read, positive
+     * @return the new settings
+     */
     public ServerProtection withMaxPendingBytes(long maxPendingBytes) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy that closes a slow consumer with {@code slowConsumerReason}. */
+    /**
+     * Returns a copy that closes a slow consumer with {@code slowConsumerReason}.
+     *
+     * @param slowConsumerReason the close frame sent to a slow consumer, sendable
+     * @return the new settings
+     */
     public ServerProtection withSlowConsumerReason(CloseReason slowConsumerReason) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);
     }
 
-    /** Returns a copy with the given largest message. */
+    /**
+     * Returns a copy with the given largest message.
+     *
+     * @param maxMessageBytes the largest message accepted from the peer, positive
+     * @return the new settings
+     */
     public ServerProtection withMaxMessageBytes(long maxMessageBytes) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
                 slowConsumerReason, maxMessageBytes);

@@ -24,7 +24,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record UpgradeRejected(Reason reason, @Nullable HttpResponseStatus status) {
 
-    /** Checks that {@code reason} is not null. */
+    /**
+     * Checks that {@code reason} is not null.
+     *
+     * @param reason why the connection was not upgraded
+     * @param status the HTTP answer sent before closing, or null
+     * @throws NullPointerException if {@code reason} is null
+     */
     public UpgradeRejected {
         Objects.requireNonNull(reason, "reason");
     }
@@ -45,7 +51,11 @@ public record UpgradeRejected(Reason reason, @Nullable HttpResponseStatus status
         /** {@link GracefulDrain} closed the connection before its upgrade. */
         DRAIN;
 
-        /** The reason in lower case, as a metric tag: {@code timeout}, {@code bad_request} … */
+        /**
+         * The reason in lower case, as a metric tag.
+         *
+         * @return {@code timeout}, {@code bad_request}, {@code version}, {@code not_found} or {@code drain}
+         */
         public String tag() {
             return name().toLowerCase(Locale.ROOT);
         }
