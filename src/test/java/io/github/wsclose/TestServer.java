@@ -45,8 +45,10 @@ import java.util.function.Supplier;
  * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}; an echo of text and binary messages
  * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
  * server start the closing handshake with that code and reason; handlers in front of the echo
- * (an aggregator, say); socket options on the bootstrap; the local transport with a pipeline of
- * the test's own. The last handler of every connection is a {@link Recorder}.
+ * (an aggregator, say); socket options on the bootstrap; a pipeline of the test's own; Netty's
+ * local transport. Each connection's test handlers (the echo if on, then a {@link Recorder} that
+ * passes on what it reads) end its pipeline, unless the test's own pipeline places them before
+ * an application handler of its own.
  *
  * <p>Every connection, once upgraded (at once for a pipeline without an upgrade), joins
  * {@link #connections()} and is handed out once by {@link #nextConnection()};
@@ -54,15 +56,16 @@ import java.util.function.Supplier;
  * was reported more than once. Connections closed before their upgrade are counted by the reason
  * of their {@link UpgradeRejected} ({@link #rejected(UpgradeRejected.Reason)}).
  *
- * <p>Thread-safe. Closing it closes every connection and stops its event loops.
+ * <p>Thread-safe. Closing it closes every connection and stops its event loops. Public, with the
+ * members the example tests use, for those outside this package.
  */
-final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable {
 
     /** The WebSocket endpoint's path. */
     static final String PATH = "/ws";
 
     /** How long {@link #nextConnection()} and {@link Connection#report()} wait. */
-    static final long TIMEOUT_SECONDS = 10;
+    public static final long TIMEOUT_SECONDS = 10;
 
     private static final String CLOSE_COMMAND = "close ";
 
@@ -87,7 +90,7 @@ final class TestServer implements AutoCloseable {
                             if (options.echo) {
                                 application.add(EchoOrClose.INSTANCE);
                             }
-                            Recorder recorder = new Recorder(false);
+                            Recorder recorder = new Recorder(true); // a handler after it, or the tail, releases
                             application.add(new Opener(recorder));
                             application.add(recorder);
                             options.pipeline.accept(ch.pipeline(), application.toArray(ChannelHandler[]::new));
@@ -113,7 +116,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The options, all at their defaults. */
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
@@ -133,7 +136,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The WebSocket URI, {@code ws://127.0.0.1:PORT/ws}. */
-    URI uri() {
+    public URI uri() {
         return URI.create("ws://127.0.0.1:" + port() + PATH);
     }
 
@@ -160,7 +163,7 @@ final class TestServer implements AutoCloseable {
      * Takes the oldest connection not taken yet, waiting for it if needed: a test that opens one
      * connection at a time and takes it at once gets its own.
      */
-    Connection nextConnection() throws InterruptedException {
+    public Connection nextConnection() throws InterruptedException {
         return next(opened, "connection");
     }
 
@@ -187,15 +190,15 @@ final class TestServer implements AutoCloseable {
      * One connection on the server side.
      *
      * @param channel  the server's channel
-     * @param recorder what reached the end of its pipeline
+     * @param recorder what reached its test handlers
      */
-    record Connection(Channel channel, Recorder recorder) {
+    public record Connection(Channel channel, Recorder recorder) {
 
         /**
          * Waits for the report and for TCP to be closed, then checks that exactly one report was
          * fired, before {@code channelInactive}.
          */
-        CloseReport report() throws Exception {
+        public CloseReport report() throws Exception {
             CloseReport report;
             try {
                 report = recorder.firstReport().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -213,7 +216,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The server's options. */
-    static final class Builder {
+    public static final class Builder {
 
         private ClosingHandshakeConfig config = ClosingHandshakeConfig.server();
         private ServerProtection protection = ServerProtection.defaults();
@@ -240,7 +243,7 @@ final class TestServer implements AutoCloseable {
         }
 
         /** Whether the server echoes messages and obeys the close command. */
-        Builder echo(boolean echo) {
+        public Builder echo(boolean echo) {
             this.echo = echo;
             return this;
         }
@@ -257,14 +260,23 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
-        /** Netty's local transport instead of TCP, with {@code pipeline} building each connection's, the application last. */
-        Builder local(BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline) {
-            this.local = true;
+        /**
+         * Builds each connection's pipeline with {@code pipeline} instead of {@code ServerPipeline}
+         * (which leaves {@link #config(ClosingHandshakeConfig)} unused), given the test handlers
+         * to place: last, or before an application handler of the test's own.
+         */
+        public Builder pipeline(BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline) {
             this.pipeline = pipeline;
             return this;
         }
 
-        TestServer start() {
+        /** Netty's local transport instead of TCP. */
+        Builder local() {
+            this.local = true;
+            return this;
+        }
+
+        public TestServer start() {
             return new TestServer(this);
         }
     }
