@@ -32,7 +32,11 @@ import java.util.concurrent.TimeoutException;
  *       with {@link ServerPipeline#configure}.</li>
  *   <li>Text and binary messages are echoed; the text {@code close CODE [REASON]} makes the
  *       server send the first close frame ({@link CloseCommand}).</li>
- *   <li>One line is printed per closed connection ({@link ClosePrinter}).</li>
+ *   <li>One line is printed per closed connection, and per connection refused before its
+ *       upgrade ({@link ClosePrinter}).</li>
+ *   <li>The server closes on its own what a server must, with the limits and timeouts of the
+ *       {@code --upgrade-timeout-ms} … {@code --max-message-bytes} flags (a
+ *       {@link io.github.wsclose.ServerProtection}, docs/protection.md).</li>
  *   <li>On SIGTERM or Ctrl-C every connection is closed with {@code 1001 GOING_AWAY} by a
  *       {@link GracefulDrain} bounded by {@code --drain-deadline-ms}, and the result printed.</li>
  * </ul>
