@@ -4,9 +4,12 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds, in one call, a WebSocket server pipeline whose close handling is right: Netty
@@ -18,26 +21,66 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * builds, from head to tail: {@link HttpServerCodec}, {@link HttpObjectAggregator},
- * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
- * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
- * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
- * leaves the checks of close frame bodies to {@link CloseFrameDecoder} once the upgrade is done,
- * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, a {@link ClosingHandshakeHandler}, the
- * application's handlers, and a last handler that turns any exception the application leaves
- * unhandled into a close with 1011 UNEXPECTED_CONDITION. HTTP requests for other paths reach
- * the application's handlers as {@code FullHttpRequest}s.
+ * builds, from head to tail, each handler under the name of its constant:
+ * <ol>
+ *   <li>{@value #HTTP_CODEC}: {@link HttpServerCodec}; at the upgrade Netty replaces it with its
+ *       WebSocket frame decoder and encoder ({@code wsdecoder}, {@code wsencoder});</li>
+ *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
+ *       {@link ServerOptions#maxHttpRequestBytes()} and removed by Netty at the upgrade;</li>
+ *   <li>{@value #COMPRESSION}, with compression only: the permessage-deflate negotiation
+ *       (RFC 7692), which puts the deflater and inflater in its place at the upgrade, followed
+ *       by a handler that refuses RSV bits no extension negotiated;</li>
+ *   <li>{@value #WEBSOCKET_UPGRADE}: {@link WebSocketServerProtocolHandler} configured so that it
+ *       never sends a close frame of its own ({@code handleCloseFrames(false)},
+ *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, UTF-8 validation of
+ *       text frames on); Netty adds its own handshake and UTF-8 handlers before it;</li>
+ *   <li>a handler that leaves the checks of close frame bodies to {@link CloseFrameDecoder};</li>
+ *   <li>{@value #MESSAGE_AGGREGATOR}, with {@link ServerOptions} only: messages aggregated up to
+ *       {@link ServerOptions#maxMessageBytes()}, larger ones closing with 1009;</li>
+ *   <li>{@value #CLOSE_DECODER}: {@link CloseFrameDecoder}; {@value #CLOSE_ENCODER}:
+ *       {@link CloseFrameEncoder}; {@value #CLOSING_HANDSHAKE}: a {@link ClosingHandshakeHandler};</li>
+ *   <li>the application's handlers;</li>
+ *   <li>{@value #UNHANDLED_EXCEPTIONS}: a last handler that turns any exception the application
+ *       leaves unhandled into a close with 1011 UNEXPECTED_CONDITION.</li>
+ * </ol>
+ * Add your own handlers at a known place: TLS first ({@code pipeline.addFirst("tls", sslHandler)}),
+ * a logger before {@value #HTTP_CODEC}, an authentication check of the upgrade request (a
+ * {@code FullHttpRequest}) before {@value #WEBSOCKET_UPGRADE}. HTTP requests for other paths
+ * reach the application's handlers as {@code FullHttpRequest}s.
  *
  * <p>The application sees {@link CloseReason}s (the peer's close) among its inbound messages,
  * one {@link CloseReport} user event per WebSocket connection, and may write a
  * {@link CloseReason} or call {@code channel.close()} to close.
  *
  * @see ClosingHandshakeHandler
+ * @see ServerOptions
  */
 public final class ServerPipeline {
 
     /** Largest HTTP request and WebSocket frame payload accepted by {@link #configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}. */
-    public static final int DEFAULT_MAX_CONTENT_LENGTH = 65536;
+    public static final int DEFAULT_MAX_CONTENT_LENGTH = ServerOptions.DEFAULT_MAX_BYTES;
+
+    /** The name of the HTTP codec, the first handler. */
+    public static final String HTTP_CODEC = "http-codec";
+    /** The name of the HTTP request aggregator, after {@link #HTTP_CODEC}. */
+    public static final String HTTP_AGGREGATOR = "http-aggregator";
+    /** The name of the permessage-deflate negotiation, present until the upgrade when compression is on. */
+    public static final String COMPRESSION = "ws-compression";
+    /** The name of Netty's {@link WebSocketServerProtocolHandler}, which runs the opening handshake. */
+    public static final String WEBSOCKET_UPGRADE = "ws-upgrade";
+    /** The name of the message aggregator, with {@link ServerOptions} only. */
+    public static final String MESSAGE_AGGREGATOR = "ws-message-aggregator";
+    /** The name of the {@link CloseFrameDecoder}. */
+    public static final String CLOSE_DECODER = "ws-close-decoder";
+    /** The name of the {@link CloseFrameEncoder}. */
+    public static final String CLOSE_ENCODER = "ws-close-encoder";
+    /** The name of the {@link ClosingHandshakeHandler}; the application's handlers follow it. */
+    public static final String CLOSING_HANDSHAKE = "ws-closing-handshake";
+    /** The name of the last handler, which closes with 1011 on an exception no handler dealt with. */
+    public static final String UNHANDLED_EXCEPTIONS = "ws-unhandled-exceptions";
+
+    static final String CLOSE_BODY_HANDOVER = "ws-close-body-handover";
+    static final String RESERVED_BITS = "ws-reserved-bits";
 
     private ServerPipeline() {
     }
@@ -45,7 +88,7 @@ public final class ServerPipeline {
     /**
      * Configures {@code pipeline} for WebSocket connections on {@code websocketPath}, with
      * Netty's defaults and frames up to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes (larger ones
-     * close with 1009).
+     * close with 1009), passed to the application as they come, not aggregated.
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
@@ -62,34 +105,90 @@ public final class ServerPipeline {
     /**
      * Configures {@code pipeline} with the caller's Netty settings (path, subprotocols, frame
      * size, handshake timeout …), except for close handling, which is taken out of Netty's hands
-     * whatever {@code protocol} says.
+     * whatever {@code protocol} says. Frames reach the application as they come, not
+     * aggregated; HTTP requests are limited to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes.
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ChannelHandler... application) {
+        build(pipeline, Objects.requireNonNull(protocol, "protocol"), close, ServerOptions.DEFAULTS.maxHttpRequestBytes(),
+                null, null, application);
+    }
+
+    /**
+     * Configures {@code pipeline} for WebSocket connections on {@code websocketPath} with the
+     * size limits and compression of {@code options}; the application receives whole messages.
+     *
+     * <pre>{@code
+     * ServerOptions options = ServerOptions.DEFAULTS
+     *         .withMaxMessageBytes(16 * 1024 * 1024)
+     *         .withCompression(PerMessageDeflateConfig.DEFAULT);
+     * ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(), options, new MyApp());
+     * }</pre>
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
+            ServerOptions options, ChannelHandler... application) {
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
+                .build();
+        configure(pipeline, protocol, close, options, application);
+    }
+
+    /**
+     * Configures {@code pipeline} with the caller's Netty settings, except for close handling,
+     * which is taken out of Netty's hands, and for the frame size and extensions, which
+     * {@code options} sets; the application receives whole messages.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
+        Objects.requireNonNull(options, "options");
+        WebSocketDecoderConfig decoder = Objects.requireNonNull(protocol, "protocol").decoderConfig().toBuilder()
+                .maxFramePayloadLength(options.maxFrameBytes())
+                .allowExtensions(protocol.decoderConfig().allowExtensions() || options.compressionOrNull() != null)
+                .build();
+        WebSocketServerProtocolConfig limited = protocol.toBuilder().decoderConfig(decoder).build();
+        build(pipeline, limited, close, options.maxHttpRequestBytes(), options.maxMessageBytes(),
+                options.compressionOrNull(), application);
+    }
+
+    private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
+            int maxHttpRequestBytes, @Nullable Integer maxMessageBytes, @Nullable PerMessageDeflateConfig compression,
+            ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
-        WebSocketServerProtocolConfig closeHandledByUs = Objects.requireNonNull(protocol, "protocol").toBuilder()
+        WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
                 .handleCloseFrames(false) // close frames reach CloseFrameDecoder
                 .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
-        int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
-        pipeline.addLast(
-                new HttpServerCodec(),
-                new HttpObjectAggregator(maxContentLength),
-                new WebSocketServerProtocolHandler(closeHandledByUs),
-                new CloseBodyHandover(closeHandledByUs.decoderConfig()),
-                CloseFrameDecoder.INSTANCE,
-                CloseFrameEncoder.INSTANCE,
-                new ClosingHandshakeHandler(close));
+        pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
+        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(maxHttpRequestBytes));
+        if (compression != null) {
+            pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
+                    new PerMessageDeflateHandshaker(compression, maxMessageBytes == null ? Integer.MAX_VALUE : maxMessageBytes)));
+            pipeline.addLast(RESERVED_BITS, ReservedBits.INSTANCE); // the inflater, if negotiated, goes before it
+        }
+        pipeline.addLast(WEBSOCKET_UPGRADE, new WebSocketServerProtocolHandler(closeHandledByUs));
+        pipeline.addLast(CLOSE_BODY_HANDOVER, new CloseBodyHandover(closeHandledByUs.decoderConfig()));
+        if (maxMessageBytes != null) {
+            pipeline.addLast(MESSAGE_AGGREGATOR, new LimitedMessageAggregator(maxMessageBytes));
+        }
+        pipeline.addLast(CLOSE_DECODER, CloseFrameDecoder.INSTANCE);
+        pipeline.addLast(CLOSE_ENCODER, CloseFrameEncoder.INSTANCE);
+        pipeline.addLast(CLOSING_HANDSHAKE, new ClosingHandshakeHandler(close));
         pipeline.addLast(application);
-        pipeline.addLast(UnhandledExceptions.INSTANCE);
+        pipeline.addLast(UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
     }
 }
