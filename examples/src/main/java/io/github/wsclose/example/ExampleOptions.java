@@ -1,18 +1,25 @@
 package io.github.wsclose.example;
 
+import io.github.wsclose.PerMessageDeflateConfig;
+import io.github.wsclose.ServerOptions;
 import java.time.Duration;
 
 /**
- * The example server's command line: where it listens and how long closes may take.
+ * The example server's command line: where it listens, how long closes may take, how large a
+ * message may be and whether messages may be compressed.
  *
- * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}. Immutable.
+ * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}, except
+ * {@code --compression}, which has no value. Immutable.
  *
  * @param host          the address to listen on
  * @param port          the TCP port; 0 picks a free one
  * @param closeTimeout  the longest one closing handshake may take (RFC 6455 §7.1.1)
- * @param drainDeadline on shutdown, the longest the drain of all connections may take
+ * @param drainDeadline   on shutdown, the longest the drain of all connections may take
+ * @param maxMessageBytes the largest message accepted, after inflating; larger ones close with 1009
+ * @param compression     whether permessage-deflate is negotiated when a client offers it (RFC 7692)
  */
-record ExampleOptions(String host, int port, Duration closeTimeout, Duration drainDeadline) {
+record ExampleOptions(String host, int port, Duration closeTimeout, Duration drainDeadline, int maxMessageBytes,
+        boolean compression) {
 
     static final String USAGE = """
             usage: mvn -q test-compile exec:java -Dexec.args="[OPTION]..."
@@ -20,9 +27,15 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
               --port PORT             TCP port, 0 picks a free one (default 8080)
               --close-timeout-ms MS   longest a closing handshake may take (default 5000)
               --drain-deadline-ms MS  on SIGTERM or Ctrl-C, longest the drain may take (default 3000)
+              --max-message-bytes N   largest message, larger ones close with 1009 (default 65536)
+              --compression           negotiate permessage-deflate when a client offers it
               --help                  print this and exit""";
 
-    static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5), Duration.ofSeconds(3));
+    /** The largest value of {@code --max-message-bytes}: 1 GiB. */
+    static final int MAX_MESSAGE_BYTES_LIMIT = 1 << 30;
+
+    static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5), Duration.ofSeconds(3),
+            ServerOptions.DEFAULT_MAX_BYTES, false);
 
     /**
      * Reads the flags over {@link #DEFAULTS}.
@@ -34,6 +47,10 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
         ExampleOptions options = DEFAULTS;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--compression")) {
+                options = options.withCompression();
+                continue;
+            }
             String value;
             int equals = flag.indexOf('=');
             if (equals >= 0) {
@@ -49,6 +66,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
                 case "--port" -> options.withPort((int) number(flag, value, 0, 65535));
                 case "--close-timeout-ms" -> options.withCloseTimeout(Duration.ofMillis(number(flag, value, 1, Integer.MAX_VALUE)));
                 case "--drain-deadline-ms" -> options.withDrainDeadline(Duration.ofMillis(number(flag, value, 0, Integer.MAX_VALUE)));
+                case "--max-message-bytes" -> options.withMaxMessageBytes((int) number(flag, value, 1, MAX_MESSAGE_BYTES_LIMIT));
                 default -> throw new IllegalArgumentException("unknown option: " + flag);
             };
         }
@@ -65,23 +83,37 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
         return false;
     }
 
+    /** The server's limits and extensions: these messages, no larger frames, and compression if asked for. */
+    ServerOptions serverOptions() {
+        ServerOptions limited = ServerOptions.DEFAULTS.withMaxMessageBytes(maxMessageBytes);
+        return compression ? limited.withCompression(PerMessageDeflateConfig.DEFAULT) : limited;
+    }
+
     private ExampleOptions withHost(String host) {
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host must not be empty");
         }
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, compression);
     }
 
     private ExampleOptions withPort(int port) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, compression);
     }
 
     private ExampleOptions withCloseTimeout(Duration closeTimeout) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, compression);
     }
 
     private ExampleOptions withDrainDeadline(Duration drainDeadline) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, compression);
+    }
+
+    private ExampleOptions withMaxMessageBytes(int maxMessageBytes) {
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, compression);
+    }
+
+    private ExampleOptions withCompression() {
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, maxMessageBytes, true);
     }
 
     private static long number(String flag, String value, long min, long max) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.PerMessageDeflateConfig;
+import io.github.wsclose.ServerOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,12 @@ class ExampleServerTest {
     void optionsOverDefaults() {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
-                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO));
+                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO, ExampleOptions.DEFAULTS.maxMessageBytes(), false));
+        ExampleOptions large = ExampleOptions.parse("--compression", "--max-message-bytes", "16777216");
+        assertThat(large.serverOptions().maxMessageBytes()).isEqualTo(16777216);
+        assertThat(large.serverOptions().maxFrameBytes()).isEqualTo(16777216);
+        assertThat(large.serverOptions().compression()).contains(PerMessageDeflateConfig.DEFAULT);
+        assertThat(ExampleOptions.DEFAULTS.serverOptions()).isEqualTo(ServerOptions.DEFAULTS);
     }
 
     @ParameterizedTest
@@ -71,6 +78,7 @@ class ExampleServerTest {
         "--port x               | --port needs a number, got \"x\"",
         "--verbose 1            | unknown option: --verbose",
         "--port                 | missing value for --port",
+        "--max-message-bytes 0  | --max-message-bytes out of range: 0 (expected: 1-1073741824)",
     })
     void badOptions(String args, String message) {
         assertThatThrownBy(() -> ExampleOptions.parse(args.strip().split(" ")))
