@@ -50,7 +50,7 @@ final class RawWebSocketClient implements Closeable {
 
     private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEADER_BYTES = 8192;
-    private static final int MAX_FRAME_BYTES = 1 << 20;
+    private static final int MAX_FRAME_BYTES = 32 << 20;
     private static final int MAX_FRAMES = 100;
 
     private final Socket socket;
@@ -61,6 +61,7 @@ final class RawWebSocketClient implements Closeable {
     // what the server sent, and what went wrong on our side
     private final List<Frame> received = new ArrayList<>();
     private @Nullable IOException writeFailure;
+    private @Nullable String extensions;
 
     private RawWebSocketClient(Socket socket, Random random) throws IOException {
         this.socket = socket;
@@ -78,13 +79,23 @@ final class RawWebSocketClient implements Closeable {
      * @throws IOException       if the connection fails or times out
      */
     static RawWebSocketClient connect(InetSocketAddress server, String path, Duration readTimeout) throws IOException {
+        return connect(server, path, readTimeout, null);
+    }
+
+    /**
+     * Same, offering the extensions of {@code extensionOffer} (the value of a
+     * {@code Sec-WebSocket-Extensions} header) unless it is null; {@link #extensions()} tells
+     * what the server accepted.
+     */
+    static RawWebSocketClient connect(InetSocketAddress server, String path, Duration readTimeout,
+            @Nullable String extensionOffer) throws IOException {
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true);
             socket.connect(server, (int) UPGRADE_TIMEOUT.toMillis());
             socket.setSoTimeout((int) UPGRADE_TIMEOUT.toMillis());
             RawWebSocketClient client = new RawWebSocketClient(socket, new Random(6455));
-            client.upgrade(server, path);
+            client.upgrade(server, path, extensionOffer);
             socket.setSoTimeout((int) readTimeout.toMillis());
             return client;
         } catch (IOException | RuntimeException e) {
@@ -163,7 +174,85 @@ final class RawWebSocketClient implements Closeable {
         socket.close();
     }
 
-    private void upgrade(InetSocketAddress server, String path) throws IOException {
+    /** The server's {@code Sec-WebSocket-Extensions} response header, or null if it accepted none. */
+    @Nullable String extensions() {
+        return extensions;
+    }
+
+    /**
+     * Writes {@code bytes}, already encoded and masked: at once, or in pieces of {@code chop}
+     * bytes, each flushed on its own, as a slow or fragmenting network would deliver them.
+     *
+     * @throws IOException if the server closed TCP before reading it all
+     */
+    void write(byte[] bytes, int chop) throws IOException {
+        if (chop <= 0) {
+            out.write(bytes);
+        } else {
+            for (int i = 0; i < bytes.length; i += chop) {
+                out.write(bytes, i, Math.min(chop, bytes.length - i));
+                out.flush();
+            }
+        }
+        out.flush();
+    }
+
+    /** Encodes a frame with any RSV bits and a fresh masking key, legal or not. */
+    byte[] encode(int opcode, boolean fin, int rsv, byte[] payload) {
+        byte[] mask = newMask();
+        byte[] head = header(opcode, fin, rsv, payload.length, mask);
+        byte[] wire = Arrays.copyOf(head, head.length + payload.length);
+        maskInto(payload, mask, 0, wire, head.length);
+        return wire;
+    }
+
+    /** A fresh masking key. */
+    byte[] newMask() {
+        byte[] mask = new byte[4];
+        random.nextBytes(mask);
+        return mask;
+    }
+
+    /** The header of a frame of {@code length} payload bytes, masked with {@code mask}. */
+    static byte[] header(int opcode, boolean fin, int rsv, long length, byte[] mask) {
+        int extendedLength = length < 126 ? 0 : length <= 0xFFFF ? 2 : 8;
+        byte[] head = new byte[2 + extendedLength + 4];
+        head[0] = (byte) ((fin ? 0x80 : 0) | (rsv & 7) << 4 | opcode);
+        // a client MUST mask every frame it sends (§5.3): the MASK bit is always set
+        if (extendedLength == 0) {
+            head[1] = (byte) (0x80 | length);
+        } else if (extendedLength == 2) {
+            head[1] = (byte) (0x80 | 126);
+            head[2] = (byte) (length >>> 8);
+            head[3] = (byte) length;
+        } else {
+            head[1] = (byte) (0x80 | 127);
+            for (int i = 0; i < 8; i++) {
+                head[2 + i] = (byte) (length >>> (56 - 8 * i));
+            }
+        }
+        System.arraycopy(mask, 0, head, head.length - 4, 4);
+        return head;
+    }
+
+    /** Masks {@code payload}, which starts at byte {@code offset} of its frame's payload, into {@code wire} at {@code at}. */
+    static void maskInto(byte[] payload, byte[] mask, long offset, byte[] wire, int at) {
+        for (int j = 0; j < payload.length; j++) {
+            wire[at + j] = (byte) (payload[j] ^ mask[(int) ((offset + j) & 3)]);
+        }
+    }
+
+    /**
+     * Reads the next frame without recording it; RSV1 is accepted when {@code rsv1Allowed}, as
+     * permessage-deflate negotiated it. Returns null if the server closed TCP between frames.
+     *
+     * @throws ProtocolException if the server sends a malformed frame
+     */
+    @Nullable Frame nextFrame(boolean rsv1Allowed) throws IOException {
+        return readFrame(rsv1Allowed ? 0x40 : 0, false);
+    }
+
+    private void upgrade(InetSocketAddress server, String path, @Nullable String extensionOffer) throws IOException {
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -173,6 +262,7 @@ final class RawWebSocketClient implements Closeable {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
+                + (extensionOffer == null ? "" : "Sec-WebSocket-Extensions: " + extensionOffer + "\r\n")
                 + "\r\n";
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
@@ -193,6 +283,7 @@ final class RawWebSocketClient implements Closeable {
         if (!"websocket".equalsIgnoreCase(headers.get("upgrade"))) {
             throw new ProtocolException("wrong Upgrade header: " + headers.get("upgrade") + " (expected: websocket)");
         }
+        extensions = headers.get("sec-websocket-extensions");
     }
 
     /** Reads the status line and headers, up to and without the blank line, and not one byte more. */
@@ -216,43 +307,21 @@ final class RawWebSocketClient implements Closeable {
 
     /** Encodes {@code frame} with a fresh masking key. */
     private byte[] masked(Frame frame) {
-        byte[] payload = frame.payload();
-        int length = payload.length;
-        int extendedLength = length < 126 ? 0 : length <= 0xFFFF ? 2 : 8;
-        byte[] wire = new byte[2 + extendedLength + 4 + length];
-        int i = 0;
-        wire[i++] = (byte) ((frame.fin() ? 0x80 : 0) | frame.opcode());
-        // a client MUST mask every frame it sends (§5.3): the MASK bit is always set
-        if (extendedLength == 0) {
-            wire[i++] = (byte) (0x80 | length);
-        } else if (extendedLength == 2) {
-            wire[i++] = (byte) (0x80 | 126);
-            wire[i++] = (byte) (length >>> 8);
-            wire[i++] = (byte) length;
-        } else {
-            wire[i++] = (byte) (0x80 | 127);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                wire[i++] = (byte) ((long) length >>> shift);
-            }
-        }
-        byte[] mask = new byte[4];
-        random.nextBytes(mask);
-        System.arraycopy(mask, 0, wire, i, 4);
-        i += 4;
-        for (int j = 0; j < length; j++) {
-            wire[i + j] = (byte) (payload[j] ^ mask[j & 3]);
-        }
-        return wire;
+        return encode(frame.opcode(), frame.fin(), frame.rsv(), frame.payload());
     }
 
     /** Reads and records one frame; returns null if the server closed TCP between frames. */
     private @Nullable Frame readFrame() throws IOException {
+        return readFrame(0, true);
+    }
+
+    private @Nullable Frame readFrame(int allowedRsv, boolean record) throws IOException {
         int first = in.read();
         if (first < 0) {
             return null;
         }
         int second = readByte();
-        if ((first & 0x70) != 0) {
+        if ((first & 0x70 & ~allowedRsv) != 0) {
             throw new ProtocolException("RSV bits set without an extension: 0x" + Integer.toHexString(first));
         }
         if ((second & 0x80) != 0) {
@@ -272,7 +341,7 @@ final class RawWebSocketClient implements Closeable {
         if (payload.length < length) {
             throw new EOFException("connection closed inside a frame: " + payload.length + " of " + length + " payload bytes");
         }
-        Frame frame = new Frame(first & 0x0F, (first & 0x80) != 0, payload);
+        Frame frame = new Frame(first & 0x0F, (first & 0x80) != 0, payload, (first & 0x70) >> 4);
         // control frames MUST NOT be fragmented and MUST have a payload of 125 bytes or less (§5.5)
         if (frame.isControl() && (!frame.fin() || length > 125)) {
             throw new ProtocolException("malformed control frame from the server: " + frame);
@@ -281,7 +350,9 @@ final class RawWebSocketClient implements Closeable {
         if (frame.opcode() == Frame.CLOSE && length == 1) {
             throw new ProtocolException("close frame payload of 1 byte from the server (expected: 0 or >= 2)");
         }
-        received.add(frame);
+        if (record) {
+            received.add(frame);
+        }
         return frame;
     }
 
@@ -338,10 +409,10 @@ final class RawWebSocketClient implements Closeable {
     }
 
     /**
-     * One WebSocket frame, as sent or received: opcode, FIN bit and unmasked payload. Equal
-     * when all three are.
+     * One WebSocket frame, as sent or received: opcode, FIN bit, unmasked payload and RSV bits.
+     * Equal when all four are.
      */
-    record Frame(int opcode, boolean fin, byte[] payload) {
+    record Frame(int opcode, boolean fin, byte[] payload, int rsv) {
 
         static final int CONTINUATION = 0x0;
         static final int TEXT = 0x1;
@@ -349,6 +420,11 @@ final class RawWebSocketClient implements Closeable {
         static final int CLOSE = 0x8;
         static final int PING = 0x9;
         static final int PONG = 0xA;
+
+        /** A frame without RSV bits. */
+        Frame(int opcode, boolean fin, byte[] payload) {
+            this(opcode, fin, payload, 0);
+        }
 
         /** A final text frame. */
         static Frame text(String text) {
@@ -395,12 +471,12 @@ final class RawWebSocketClient implements Closeable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Frame f && f.opcode == opcode && f.fin == fin && Arrays.equals(f.payload, payload);
+            return o instanceof Frame f && f.opcode == opcode && f.fin == fin && f.rsv == rsv && Arrays.equals(f.payload, payload);
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * opcode + Boolean.hashCode(fin)) + Arrays.hashCode(payload);
+            return 31 * (31 * (31 * opcode + Boolean.hashCode(fin)) + Arrays.hashCode(payload)) + rsv;
         }
 
         /** Reads like {@code TEXT 'Hello World!'}, {@code CLOSE 1002 'reason'} or {@code PING (3 bytes)}. */
