@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.wsclose.autobahn.AutobahnCase.CloseGrade;
 import io.github.wsclose.autobahn.AutobahnCase.Grade;
 import io.github.wsclose.autobahn.AutobahnRun.Result;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
@@ -20,12 +21,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and the close of each must be graded OK (or INFORMATIONAL where the suite says so).
  *
  * <p>The long profile ({@code -Pautobahn-long}) adds the 16 MiB messages of 9.1.6 and 9.2.6
- * and sends the full 1000 messages of each compression case. The counts per section are
+ * and sends the full 1000 messages of each compression case; {@code -Dautobahn.cases=9.1.,9.2.}
+ * runs only the cases whose ids start so. The counts per section are
  * printed at the end; {@link AutobahnReport} prints the same table for stock Netty.
  */
 class AutobahnReplayTest {
 
     static final boolean LONG = Boolean.getBoolean("autobahn.long");
+
+    /** Case id prefixes to run, comma-separated ({@code -Dautobahn.cases=9.1.,12.}); all when empty. */
+    private static final String ONLY = System.getProperty("autobahn.cases", "");
 
     private static final Map<String, Result> RESULTS = new ConcurrentSkipListMap<>();
     private static AutobahnServer server;
@@ -42,7 +47,9 @@ class AutobahnReplayTest {
     }
 
     static Stream<AutobahnCase> cases() {
-        return AutobahnCases.all().stream().filter(c -> LONG || !c.longRun());
+        List<String> only = ONLY.isBlank() ? List.of("") : List.of(ONLY.split(","));
+        return AutobahnCases.all().stream().filter(c -> LONG || !c.longRun())
+                .filter(c -> only.stream().anyMatch(prefix -> (c.id() + ".").startsWith(prefix.strip())));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -9,10 +9,9 @@ import java.util.TreeMap;
 
 /**
  * The per-section table of docs/conformance.md: how many cases got each grade. Run as a
- * program, it replays every case against stock Netty (or, with the argument {@code ours}, our
- * pipeline) and prints the table and each case that did not pass:
- * {@code mvn -q test-compile exec:java -Dexec.mainClass=io.github.wsclose.autobahn.AutobahnReport -Dexec.args=stock}.
- * Add {@code -Dautobahn.long=true} for the long profile's cases.
+ * program from the test classpath (docs/conformance.md has the command), it replays every case
+ * against stock Netty (or, with the argument {@code ours}, our pipeline) and prints the table
+ * and each case that did not pass. Add {@code -Dautobahn.long=true} for the long profile's cases.
  */
 final class AutobahnReport {
 
