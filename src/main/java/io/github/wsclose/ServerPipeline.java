@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Builds, in one call, a WebSocket server pipeline whose close handling is right: Netty
@@ -113,8 +112,7 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ChannelHandler... application) {
-        build(pipeline, Objects.requireNonNull(protocol, "protocol"), close, ServerOptions.DEFAULTS.maxHttpRequestBytes(),
-                null, null, application);
+        build(pipeline, Objects.requireNonNull(protocol, "protocol"), close, ServerOptions.DEFAULTS, false, application);
     }
 
     /**
@@ -155,13 +153,12 @@ public final class ServerPipeline {
                 .allowExtensions(protocol.decoderConfig().allowExtensions() || options.compressionOrNull() != null)
                 .build();
         WebSocketServerProtocolConfig limited = protocol.toBuilder().decoderConfig(decoder).build();
-        build(pipeline, limited, close, options.maxHttpRequestBytes(), options.maxMessageBytes(),
-                options.compressionOrNull(), application);
+        build(pipeline, limited, close, options, true, application);
     }
 
+    /** Builds the pipeline; {@code aggregate} says whether messages are aggregated up to the options' limit. */
     private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
-            int maxHttpRequestBytes, @Nullable Integer maxMessageBytes, @Nullable PerMessageDeflateConfig compression,
-            ChannelHandler... application) {
+            ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
@@ -174,16 +171,17 @@ public final class ServerPipeline {
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
         pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
-        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(maxHttpRequestBytes));
+        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
+        PerMessageDeflateConfig compression = options.compressionOrNull();
         if (compression != null) {
             pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
-                    new PerMessageDeflateHandshaker(compression, maxMessageBytes == null ? Integer.MAX_VALUE : maxMessageBytes)));
+                    new PerMessageDeflateHandshaker(compression, options.maxMessageBytes())));
             pipeline.addLast(RESERVED_BITS, ReservedBits.INSTANCE); // the inflater, if negotiated, goes before it
         }
         pipeline.addLast(WEBSOCKET_UPGRADE, new WebSocketServerProtocolHandler(closeHandledByUs));
         pipeline.addLast(CLOSE_BODY_HANDOVER, new CloseBodyHandover(closeHandledByUs.decoderConfig()));
-        if (maxMessageBytes != null) {
-            pipeline.addLast(MESSAGE_AGGREGATOR, new LimitedMessageAggregator(maxMessageBytes));
+        if (aggregate) {
+            pipeline.addLast(MESSAGE_AGGREGATOR, new LimitedMessageAggregator(options.maxMessageBytes()));
         }
         pipeline.addLast(CLOSE_DECODER, CloseFrameDecoder.INSTANCE);
         pipeline.addLast(CLOSE_ENCODER, CloseFrameEncoder.INSTANCE);
