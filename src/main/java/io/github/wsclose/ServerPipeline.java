@@ -147,19 +147,57 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
+        build(pipeline, limited(protocol, options), close, options, true, application);
+    }
+
+    /**
+     * Adds, at the tail of a pipeline whose HTTP side is the caller's own (TLS, HTTP codec,
+     * request aggregator, authentication …), everything else {@link ServerPipeline} builds, so
+     * that a hand-built pipeline closes exactly as a {@code ServerPipeline} does: with
+     * compression, the permessage-deflate negotiation; Netty's
+     * {@link WebSocketServerProtocolHandler} with the caller's settings, close handling taken
+     * out of its hands; the message aggregator; the close frame codec; the
+     * {@link ClosingHandshakeHandler}; the application's handlers; and the last handler, which
+     * turns an exception the application leaves unhandled into a close with 1011. Each under the
+     * name of its constant. The caller's pipeline must end with a {@code FullHttpRequest}
+     * producer such as {@link HttpObjectAggregator}; {@link ServerOptions#maxHttpRequestBytes()}
+     * is left to it.
+     *
+     * <pre>{@code
+     * pipeline.addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new MyAuthentication());
+     * ServerPipeline.addWebSocketHandlers(pipeline, protocol, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS, new MyApp());
+     * }</pre>
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void addWebSocketHandlers(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        addWebSocket(pipeline, limited(protocol, options), close, options, true, application);
+    }
+
+    /** {@code protocol} with the frame limit of {@code options}, and extensions allowed if it compresses. */
+    private static WebSocketServerProtocolConfig limited(WebSocketServerProtocolConfig protocol, ServerOptions options) {
         Objects.requireNonNull(options, "options");
         WebSocketDecoderConfig decoder = Objects.requireNonNull(protocol, "protocol").decoderConfig().toBuilder()
                 .maxFramePayloadLength(options.maxFrameBytes())
                 .allowExtensions(protocol.decoderConfig().allowExtensions() || options.compressionOrNull() != null)
                 .build();
-        WebSocketServerProtocolConfig limited = protocol.toBuilder().decoderConfig(decoder).build();
-        build(pipeline, limited, close, options, true, application);
+        return protocol.toBuilder().decoderConfig(decoder).build();
     }
 
     /** Builds the pipeline; {@code aggregate} says whether messages are aggregated up to the options' limit. */
     private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
             ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
+        pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
+        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
+        addWebSocket(pipeline, protocol, close, options, aggregate, application);
+    }
+
+    private static void addWebSocket(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
+            ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
@@ -170,8 +208,6 @@ public final class ServerPipeline {
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
-        pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
-        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
         PerMessageDeflateConfig compression = options.compressionOrNull();
         if (compression != null) {
             pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
