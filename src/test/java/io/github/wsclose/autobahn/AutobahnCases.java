@@ -2,6 +2,12 @@ package io.github.wsclose.autobahn;
 
 import static io.github.wsclose.autobahn.AutobahnCase.CloseExpectation.NORMAL;
 import static io.github.wsclose.autobahn.AutobahnCase.CloseExpectation.failedByServer;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.BINARY;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.CLOSE;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.CONTINUATION;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.PING;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.PONG;
+import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.TEXT;
 
 import io.github.wsclose.autobahn.AutobahnCase.CloseExpectation;
 import io.github.wsclose.autobahn.AutobahnCase.End;
@@ -42,13 +48,6 @@ import java.util.TreeSet;
  * the 16 MiB messages of 9.1.6 and 9.2.6; the long profile runs them all.
  */
 final class AutobahnCases {
-
-    static final int CONTINUATION = 0x0;
-    static final int TEXT = 0x1;
-    static final int BINARY = 0x2;
-    static final int CLOSE = 0x8;
-    static final int PING = 0x9;
-    static final int PONG = 0xA;
 
     private static final byte[] HELLO = bytes("Hello, world!");
     private static final byte[] NON_UTF8 = hex("00fffefdfcfb00ff");

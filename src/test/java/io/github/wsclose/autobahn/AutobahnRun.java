@@ -183,13 +183,13 @@ final class AutobahnRun {
         byte[] payload = compression == null ? message.payload() : compression.compress(message.payload());
         int rsv = compression == null ? 0 : 4;
         int size = message.fragmentSize() <= 0 ? Math.max(1, payload.length) : message.fragmentSize();
-        int opcode = message.binary() ? AutobahnCases.BINARY : AutobahnCases.TEXT;
+        int opcode = message.binary() ? Frame.BINARY : Frame.TEXT;
         ByteArrayOutputStream wire = new ByteArrayOutputStream(payload.length + 16);
         int offset = 0;
         do {
             int end = Math.min(payload.length, offset + size);
             boolean first = offset == 0;
-            wire.writeBytes(client.encode(first ? opcode : AutobahnCases.CONTINUATION, end == payload.length, first ? rsv : 0,
+            wire.writeBytes(client.encode(first ? opcode : Frame.CONTINUATION, end == payload.length, first ? rsv : 0,
                     Arrays.copyOfRange(payload, offset, end)));
             offset = end;
         } while (offset < payload.length);
@@ -206,7 +206,7 @@ final class AutobahnRun {
                 handshakeDoneAt = System.nanoTime();
             }
         }
-        write(client.encode(AutobahnCases.CLOSE, true, 0, payload), 0);
+        write(client.encode(Frame.CLOSE, true, 0, payload), 0);
     }
 
     private void sendClose(int code) throws IOException {
@@ -271,24 +271,24 @@ final class AutobahnRun {
         try {
             for (Frame frame; (frame = client.nextFrame(compression != null)) != null; ) {
                 switch (frame.opcode()) {
-                    case AutobahnCases.TEXT, AutobahnCases.BINARY -> {
+                    case Frame.TEXT, Frame.BINARY -> {
                         message = new ByteArrayOutputStream();
                         messageOpcode = frame.opcode();
                         compressed = (frame.rsv() & 4) != 0;
                         message.writeBytes(frame.payload());
                     }
-                    case AutobahnCases.CONTINUATION -> message.writeBytes(frame.payload());
-                    case AutobahnCases.PING -> {
+                    case Frame.CONTINUATION -> message.writeBytes(frame.payload());
+                    case Frame.PING -> {
                         record(new Event(Event.Kind.PING, frame.payload()));
-                        write(client.encode(AutobahnCases.PONG, true, 0, frame.payload()), 0);
+                        write(client.encode(Frame.PONG, true, 0, frame.payload()), 0);
                     }
-                    case AutobahnCases.PONG -> record(Event.pong(frame.payload()));
-                    case AutobahnCases.CLOSE -> received(frame.payload());
+                    case Frame.PONG -> record(Event.pong(frame.payload()));
+                    case Frame.CLOSE -> received(frame.payload());
                     default -> throw new ProtocolException("reserved opcode " + frame.opcode() + " from the server");
                 }
-                if (frame.fin() && message != null && (frame.opcode() == AutobahnCases.CONTINUATION || !isControl(frame))) {
+                if (frame.fin() && message != null && (frame.opcode() == Frame.CONTINUATION || !isControl(frame))) {
                     byte[] payload = compressed ? compression.inflate(message.toByteArray()) : message.toByteArray();
-                    record(messageOpcode == AutobahnCases.TEXT ? Event.text(payload) : Event.binary(payload));
+                    record(messageOpcode == Frame.TEXT ? Event.text(payload) : Event.binary(payload));
                     message = null;
                 }
             }
