@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
@@ -89,6 +90,10 @@ public final class ServerPipeline {
      * Netty's defaults and frames up to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes (larger ones
      * close with 1009), passed to the application as they come, not aggregated.
      *
+     * @param pipeline      the new channel's pipeline
+     * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
+     * @param close         the closing handshake's configuration, for a server
+     * @param application   the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -107,6 +112,10 @@ public final class ServerPipeline {
      * whatever {@code protocol} says. Frames reach the application as they come, not
      * aggregated; HTTP requests are limited to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes.
      *
+     * @param pipeline    the new channel's pipeline
+     * @param protocol    Netty's WebSocket server settings
+     * @param close       the closing handshake's configuration, for a server
+     * @param application the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -217,7 +226,7 @@ public final class ServerPipeline {
         pipeline.addLast(WEBSOCKET_UPGRADE, new WebSocketServerProtocolHandler(closeHandledByUs));
         pipeline.addLast(CLOSE_BODY_HANDOVER, new CloseBodyHandover(closeHandledByUs.decoderConfig()));
         if (aggregate) {
-            pipeline.addLast(MESSAGE_AGGREGATOR, new LimitedMessageAggregator(options.maxMessageBytes()));
+            pipeline.addLast(MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         }
         pipeline.addLast(CLOSE_DECODER, CloseFrameDecoder.INSTANCE);
         pipeline.addLast(CLOSE_ENCODER, CloseFrameEncoder.INSTANCE);
