@@ -52,6 +52,11 @@ public record PerMessageDeflateConfig(int compressionLevel, boolean serverNoCont
     /**
      * Checks the settings.
      *
+     * @param compressionLevel        0–9
+     * @param serverNoContextTakeover whether every message we send starts with an empty window
+     * @param clientNoContextTakeover whether to ask the client to do the same
+     * @param serverMaxWindowBits     8–15
+     * @param clientMaxWindowBits     8–15
      * @throws IllegalArgumentException if the level is not 0–9 or a window is not 8–15 bits
      */
     public PerMessageDeflateConfig {
@@ -62,31 +67,59 @@ public record PerMessageDeflateConfig(int compressionLevel, boolean serverNoCont
         checkWindowBits("clientMaxWindowBits", clientMaxWindowBits);
     }
 
-    /** Returns a copy with the given zlib level. */
+    /**
+     * Returns a copy with the given zlib level.
+     *
+     * @param compressionLevel 0 (stored) to 9 (smallest)
+     * @return the copy
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public PerMessageDeflateConfig withCompressionLevel(int compressionLevel) {
         return new PerMessageDeflateConfig(compressionLevel, serverNoContextTakeover, clientNoContextTakeover,
                 serverMaxWindowBits, clientMaxWindowBits);
     }
 
-    /** Returns a copy that does, or does not, start every message it sends with an empty window. */
+    /**
+     * Returns a copy that does, or does not, start every message it sends with an empty window.
+     *
+     * @param serverNoContextTakeover whether to
+     * @return the copy
+     */
     public PerMessageDeflateConfig withServerNoContextTakeover(boolean serverNoContextTakeover) {
         return new PerMessageDeflateConfig(compressionLevel, serverNoContextTakeover, clientNoContextTakeover,
                 serverMaxWindowBits, clientMaxWindowBits);
     }
 
-    /** Returns a copy that does, or does not, ask the client to start every message with an empty window. */
+    /**
+     * Returns a copy that does, or does not, ask the client to start every message with an empty window.
+     *
+     * @param clientNoContextTakeover whether to ask
+     * @return the copy
+     */
     public PerMessageDeflateConfig withClientNoContextTakeover(boolean clientNoContextTakeover) {
         return new PerMessageDeflateConfig(compressionLevel, serverNoContextTakeover, clientNoContextTakeover,
                 serverMaxWindowBits, clientMaxWindowBits);
     }
 
-    /** Returns a copy whose own window is at most 2<sup>bits</sup> bytes. */
+    /**
+     * Returns a copy whose own window is at most 2<sup>bits</sup> bytes.
+     *
+     * @param serverMaxWindowBits 8–15
+     * @return the copy
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public PerMessageDeflateConfig withServerMaxWindowBits(int serverMaxWindowBits) {
         return new PerMessageDeflateConfig(compressionLevel, serverNoContextTakeover, clientNoContextTakeover,
                 serverMaxWindowBits, clientMaxWindowBits);
     }
 
-    /** Returns a copy that allows the client a window of at most 2<sup>bits</sup> bytes. */
+    /**
+     * Returns a copy that allows the client a window of at most 2<sup>bits</sup> bytes.
+     *
+     * @param clientMaxWindowBits 8–15
+     * @return the copy
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public PerMessageDeflateConfig withClientMaxWindowBits(int clientMaxWindowBits) {
         return new PerMessageDeflateConfig(compressionLevel, serverNoContextTakeover, clientNoContextTakeover,
                 serverMaxWindowBits, clientMaxWindowBits);

@@ -44,6 +44,10 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
     /**
      * Checks the limits.
      *
+     * @param maxHttpRequestBytes the largest HTTP request body aggregated, positive
+     * @param maxFrameBytes       the largest frame payload, positive and at most {@code maxMessageBytes}
+     * @param maxMessageBytes     the largest message, positive
+     * @param compressionOrNull   permessage-deflate settings, or null for none
      * @throws IllegalArgumentException if a limit is not positive, or frames may be larger than
      *                                  messages
      */
@@ -57,12 +61,22 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
         }
     }
 
-    /** The permessage-deflate settings, if compression is on. */
+    /**
+     * The permessage-deflate settings, if compression is on.
+     *
+     * @return the settings, or empty
+     */
     public Optional<PerMessageDeflateConfig> compression() {
         return Optional.ofNullable(compressionOrNull);
     }
 
-    /** Returns a copy that aggregates HTTP requests of at most {@code maxHttpRequestBytes}. */
+    /**
+     * Returns a copy that aggregates HTTP requests of at most {@code maxHttpRequestBytes}.
+     *
+     * @param maxHttpRequestBytes positive
+     * @return the copy
+     * @throws IllegalArgumentException if the limit is not positive
+     */
     public ServerOptions withMaxHttpRequestBytes(int maxHttpRequestBytes) {
         return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull);
     }
@@ -70,23 +84,43 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
     /**
      * Returns a copy that accepts messages, and frames, of at most {@code maxMessageBytes};
      * narrow the frames with {@link #withMaxFrameBytes(int)} afterwards.
+     *
+     * @param maxMessageBytes positive
+     * @return the copy
+     * @throws IllegalArgumentException if the limit is not positive
      */
     public ServerOptions withMaxMessageBytes(int maxMessageBytes) {
         return new ServerOptions(maxHttpRequestBytes, maxMessageBytes, maxMessageBytes, compressionOrNull);
     }
 
-    /** Returns a copy that accepts frame payloads of at most {@code maxFrameBytes}. */
+    /**
+     * Returns a copy that accepts frame payloads of at most {@code maxFrameBytes}.
+     *
+     * @param maxFrameBytes positive, at most {@link #maxMessageBytes()}
+     * @return the copy
+     * @throws IllegalArgumentException if the limit is not positive or above the message limit
+     */
     public ServerOptions withMaxFrameBytes(int maxFrameBytes) {
         return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull);
     }
 
-    /** Returns a copy that negotiates permessage-deflate with {@code compression}'s settings. */
+    /**
+     * Returns a copy that negotiates permessage-deflate with {@code compression}'s settings.
+     *
+     * @param compression the settings
+     * @return the copy
+     * @throws NullPointerException if {@code compression} is null
+     */
     public ServerOptions withCompression(PerMessageDeflateConfig compression) {
         return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes,
                 Objects.requireNonNull(compression, "compression"));
     }
 
-    /** Returns a copy without compression. */
+    /**
+     * Returns a copy without compression.
+     *
+     * @return the copy
+     */
     public ServerOptions withoutCompression() {
         return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, null);
     }

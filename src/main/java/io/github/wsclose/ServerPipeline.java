@@ -135,6 +135,11 @@ public final class ServerPipeline {
      * ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(), options, new MyApp());
      * }</pre>
      *
+     * @param pipeline      the channel's pipeline, empty or holding only what goes first (TLS, a logger)
+     * @param websocketPath the path of the WebSocket endpoint
+     * @param close         the closing handshake's settings, a server configuration
+     * @param options       size limits and compression
+     * @param application   the application's handlers, in order
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -151,6 +156,11 @@ public final class ServerPipeline {
      * which is taken out of Netty's hands, and for the frame size and extensions, which
      * {@code options} sets; the application receives whole messages.
      *
+     * @param pipeline    the channel's pipeline, empty or holding only what goes first (TLS, a logger)
+     * @param protocol    Netty's settings: path, subprotocols, handshake timeout …
+     * @param close       the closing handshake's settings, a server configuration
+     * @param options     size limits and compression
+     * @param application the application's handlers, in order
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -177,6 +187,11 @@ public final class ServerPipeline {
      * ServerPipeline.addWebSocketHandlers(pipeline, protocol, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS, new MyApp());
      * }</pre>
      *
+     * @param pipeline    the channel's pipeline, holding the caller's HTTP side
+     * @param protocol    Netty's settings: path, subprotocols, handshake timeout …
+     * @param close       the closing handshake's settings, a server configuration
+     * @param options     frame and message limits, and compression
+     * @param application the application's handlers, in order
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */

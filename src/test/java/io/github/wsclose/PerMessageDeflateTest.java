@@ -17,15 +17,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
-import java.io.ByteArrayOutputStream;
+import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
-import java.util.zip.Inflater;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -273,31 +271,31 @@ class PerMessageDeflateTest {
     }
 
     /** A message as a client compresses it: raw DEFLATE, sync flush, the 4-byte tail removed (§7.2.1). */
-    static byte[] deflate(byte[] message) {
-        Deflater deflater = new Deflater(6, true);
-        deflater.setInput(message);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        int n;
-        while ((n = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH)) > 0) {
-            out.write(chunk, 0, n);
+    private static byte[] deflate(byte[] message) {
+        ClientCompression zlib = client();
+        try {
+            return zlib.compress(message);
+        } finally {
+            zlib.end();
         }
-        deflater.end();
-        byte[] flushed = out.toByteArray();
-        return Arrays.copyOf(flushed, flushed.length - 4);
     }
 
+    /** A whole message from the server, inflated as a client does. */
     private static byte[] inflate(byte[] wire) throws DataFormatException {
-        Inflater inflater = new Inflater(true);
-        inflater.setInput(concat(Unpooled.wrappedBuffer(wire), Unpooled.wrappedBuffer(new byte[] {0, 0, (byte) 0xFF, (byte) 0xFF})));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        int n;
-        while ((n = inflater.inflate(chunk)) > 0) {
-            out.write(chunk, 0, n);
+        ClientCompression zlib = client();
+        try {
+            return zlib.inflate(wire);
+        } finally {
+            zlib.end();
         }
-        inflater.end();
-        return out.toByteArray();
+    }
+
+    private static ClientCompression client() {
+        try {
+            return ClientCompression.accept("permessage-deflate", "permessage-deflate");
+        } catch (ProtocolException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static byte[] concat(ByteBuf a, ByteBuf b) {
