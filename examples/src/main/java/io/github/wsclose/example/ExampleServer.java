@@ -3,6 +3,7 @@ package io.github.wsclose.example;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
+import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,7 +15,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -103,6 +103,7 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
+        ServerOptions limits = options.serverOptions();
         PlaygroundPage page = new PlaygroundPage();
         ClosePrinter printer = new ClosePrinter(out);
         return new ServerBootstrap()
@@ -112,8 +113,8 @@ public final class ExampleServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, options.protection(),
-                                new WebSocketFrameAggregator((int) options.protection().maxMessageBytes()), page, EchoHandler.INSTANCE, printer);
+                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, limits,
+                                page, EchoHandler.INSTANCE, printer);
                     }
                 })
                 .bind(options.host(), options.port())
