@@ -6,9 +6,9 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 
 /**
- * Closes a WebSocket connection whose peer reads too slowly: when more than the limit is queued
- * in the channel's outbound buffer (written, not yet taken by the socket), the closing handshake
- * starts with the configured reason ({@code 1008 VIOLATED_POLICY} by default) and the report's
+ * Closes a WebSocket connection whose peer reads too slowly: when a write comes while more than
+ * the limit is already queued in the channel's outbound buffer (written, not yet taken by the
+ * socket), that write is the last, and the closing handshake starts with the configured reason ({@code 1008 VIOLATED_POLICY} by default) and the report's
  * cause is {@link CloseReport.Cause#SLOW_CONSUMER}. From then on the application's writes fail
  * with an {@link IllegalStateException} and are released, and the close timeout bounds the
  * rest, so a connection holds at most the limit, one message and a close frame.
@@ -35,13 +35,13 @@ final class PendingBytesLimit extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+        // counted before this write: one message of any allowed size may always go out, however large
+        boolean over = queued != null && queued.totalPendingWriteBytes() > maxPendingBytes;
         ctx.write(msg, promise);
-        if (!exceeded) {
-            ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
-            if (queued != null && queued.totalPendingWriteBytes() > maxPendingBytes) {
-                exceeded = true;
-                handshake.startClose(reason, CloseReport.Cause.SLOW_CONSUMER);
-            }
+        if (over && !exceeded) {
+            exceeded = true;
+            handshake.startClose(reason, CloseReport.Cause.SLOW_CONSUMER);
         }
     }
 }

@@ -24,7 +24,7 @@ import java.util.Objects;
  *       ping fails the connection with {@code 1011} ({@link CloseReport.Cause#KEEPALIVE_TIMEOUT})</td></tr>
  *   <tr><td>{@link #idleTimeout()}</td><td>off</td><td>no text or binary message either way this
  *       long closes with {@code 1001} ({@link CloseReport.Cause#IDLE_TIMEOUT})</td></tr>
- *   <tr><td>{@link #maxPendingBytes()}</td><td>4 MiB</td><td>more than this queued to a peer that
+ *   <tr><td>{@link #maxPendingBytes()}</td><td>4 MiB</td><td>a write while more than this is queued to a peer that
  *       does not read closes with {@link #slowConsumerReason()} ({@link CloseReport.Cause#SLOW_CONSUMER})</td></tr>
  *   <tr><td>{@link #slowConsumerReason()}</td><td>{@code 1008}</td><td>the close frame sent to a slow consumer</td></tr>
  * </table>

@@ -202,12 +202,14 @@ final class UpgradeGuard extends ChannelDuplexHandler {
 
     /**
      * Puts the protections of the WebSocket connection right behind this handler, that is right
-     * behind Netty's frame decoder and in front of its protocol handler, which would answer every
-     * ping itself; outbound, the limit of pending bytes comes last, next to the frame encoder.
+     * behind Netty's frame decoder (and, with compression, behind the inflater and the check of
+     * reserved bits) and in front of its protocol handler, which would answer every ping itself; outbound, the limit of pending bytes comes last, next to the frame encoder.
      */
     private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
         ChannelPipeline pipeline = ctx.pipeline();
-        String at = ctx.name();
+        // with compression, behind the inflater and the check of reserved bits: messages are counted
+        // inflated, and no ping with reserved bits gets a pong before that check fails the connection
+        String at = pipeline.context(ServerPipeline.RESERVED_BITS) != null ? ServerPipeline.RESERVED_BITS : ctx.name();
         pipeline.addAfter(at, null, new MessageSizeLimit(maxMessageBytes, handshake));
         if (!protection.idleTimeout().isZero()) {
             pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The limit of bytes waiting for a peer, on an {@code EmbeddedChannel}: writes that are not flushed stay in the outbound
- * buffer, as they do for a peer that does not read. Past {@link ServerProtection#DEFAULT_MAX_PENDING_BYTES} the close
- * starts with 1008, and later writes fail with a clear exception and are released.
+ * buffer, as they do for a peer that does not read. A write made while more than
+ * {@link ServerProtection#DEFAULT_MAX_PENDING_BYTES} wait is the last: the close starts with 1008, and later writes fail
+ * with a clear exception and are released.
  */
 class SlowConsumerTest {
 
@@ -36,6 +37,22 @@ class SlowConsumerTest {
             assertThat(refused.cause()).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("BinaryWebSocketFrame").hasMessageContaining("closing handshake");
             assertThat(later.refCnt()).as("released").isZero();
+        }
+    }
+
+    @Test
+    void oneMessageLargerThanTheLimitGoesOutAndTheNextWriteStartsTheClose() {
+        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
+            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
+            ws.sentBytes();
+            ws.channel.runPendingTasks();
+
+            ws.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[5 * MIB]))); // alone past the 4 MiB limit
+            assertThat(ws.channel.unsafe().outboundBuffer().totalPendingWriteBytes())
+                    .as("a message over the limit still goes to an empty queue: no close frame flushed it").isGreaterThan(5L * MIB);
+            ws.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[10]))); // while 5 MiB wait
+
+            assertThat(lastCloseFrameSent(ws)).isEqualTo(ServerProtection.DEFAULT_SLOW_CONSUMER_REASON);
         }
     }
 
