@@ -191,6 +191,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
+    /** Tells whether the connection is a WebSocket connection: its upgrade completed, or there was none to wait for. */
+    boolean upgraded() {
+        return state != State.AWAITING_UPGRADE;
+    }
+
     /** Completes once with the connection's report when TCP has closed after the upgrade. */
     CompletableFuture<CloseReport> closeReport() {
         return report;

@@ -137,7 +137,7 @@ class UpgradeTest {
     }
 
     /** Sends the HTTP upgrade request and checks the 101 response and the event that follows it. */
-    private static void upgrade(HandshakeChannel ws) {
+    static void upgrade(HandshakeChannel ws) {
         ws.peerSendsBytes(UPGRADE_REQUEST.getBytes(StandardCharsets.US_ASCII));
 
         String response = new String(ByteBufUtil.decodeHexDump(ws.sentBytes()), StandardCharsets.US_ASCII);
