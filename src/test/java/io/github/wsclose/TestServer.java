@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,8 +60,9 @@ final class TestServer implements AutoCloseable {
     private final BlockingQueue<Channel> upgraded = new LinkedBlockingQueue<>();
     private final Channel listener;
 
-    private TestServer(ClosingHandshakeConfig config) {
-        EchoOrClose app = new EchoOrClose();
+    private TestServer(ClosingHandshakeConfig config, ChannelHandler... inFrontOfApp) {
+        ChannelHandler[] app = Arrays.copyOf(inFrontOfApp, inFrontOfApp.length + 1);
+        app[inFrontOfApp.length] = new EchoOrClose();
         try {
             listener = new ServerBootstrap()
                     .group(loops)
@@ -82,6 +85,11 @@ final class TestServer implements AutoCloseable {
     /** Starts a server with the default server configuration. */
     static TestServer start() {
         return new TestServer(ClosingHandshakeConfig.server());
+    }
+
+    /** Starts a server whose application handlers are {@code inFrontOfApp}, then the echo. */
+    static TestServer startWith(ChannelHandler... inFrontOfApp) {
+        return new TestServer(ClosingHandshakeConfig.server(), inFrontOfApp);
     }
 
     /** The text message that makes the server close with {@code code} and {@code reason}. */
