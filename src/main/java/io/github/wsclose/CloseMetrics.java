@@ -86,7 +86,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
     private final AtomicLong active = new AtomicLong();
     private final Meter.MeterProvider<Counter> closes;
     private final Meter.MeterProvider<Timer> closeDurations;
-    private final Timer pingRoundTrips;
+    private final Meter.MeterProvider<Timer> pingRoundTrips;
     private final Meter.MeterProvider<Counter> rejectedUpgrades;
 
     private CloseMetrics(MeterRegistry registry) {
@@ -100,9 +100,9 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         closeDurations = Timer.builder(CLOSE_DURATION)
                 .description("From the first close frame, or the failure, until TCP closed")
                 .withRegistry(registry);
-        pingRoundTrips = Timer.builder(PING_RTT)
+        pingRoundTrips = Timer.builder(PING_RTT) // registered with the first round trip: only when keepalive is on
                 .description("Keepalive round trips: from a ping sent until its pong")
-                .register(registry);
+                .withRegistry(registry);
         rejectedUpgrades = Counter.builder(UPGRADES_REJECTED)
                 .description("Connections that never became WebSocket connections, by reason")
                 .withRegistry(registry);
@@ -152,7 +152,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
 
     /** Counts a keepalive round trip of {@code rtt}. */
     void pingRoundTrip(Duration rtt) {
-        pingRoundTrips.record(rtt);
+        pingRoundTrips.withTags().record(rtt);
     }
 
     /** Counts a connection that never became a WebSocket connection, for {@code reason} (outside {@link #REJECTION_REASONS}: {@code other}). */

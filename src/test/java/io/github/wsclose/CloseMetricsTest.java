@@ -235,6 +235,7 @@ class CloseMetricsTest {
 
     @Test
     void keepaliveRoundTripsAndRejectedUpgrades() {
+        assertThat(meters.registry.find(CloseMetrics.PING_RTT).timer()).as("before any round trip").isNull();
         meters.handler.pingRoundTrip(Duration.ofMillis(12));
         meters.handler.upgradeRejected("timeout");
         meters.handler.upgradeRejected("timeout");
