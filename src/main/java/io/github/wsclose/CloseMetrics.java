@@ -73,13 +73,11 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
     static final String PING_RTT = "websocket.ping.rtt";
     static final String UPGRADES_REJECTED = "websocket.upgrades.rejected";
 
-    /** The values of the {@code code} tag besides the named codes' numbers. */
-    static final String REGISTERED_CODES = "3xxx";
-    static final String PRIVATE_CODES = "4xxx";
-    static final String OTHER_CODES = "other";
+    /** The tag value of whatever falls outside a tag's named values. */
+    static final String OTHER = "other";
 
-    /** The values of the {@code reason} tag of {@value #UPGRADES_REJECTED}; anything else counts as {@code other}. */
-    static final List<String> REJECTION_REASONS = List.of("timeout", "bad_request", "version", "not_found", "drain", "other");
+    /** The values of the {@code reason} tag of {@value #UPGRADES_REJECTED}. */
+    static final List<String> REJECTION_REASONS = List.of("timeout", "bad_request", "version", "not_found", "drain", OTHER);
 
     private static final AttributeKey<Boolean> OPEN = AttributeKey.valueOf(CloseMetrics.class, "open");
 
@@ -112,6 +110,8 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
      * Registers the meters in {@code registry} and returns the handler that feeds them; add that
      * one instance to every channel.
      *
+     * @param registry where the meters go
+     * @return the handler that feeds them, sharable by every channel
      * @throws NullPointerException     if {@code registry} is null
      * @throws IllegalArgumentException if the registry already has a {@value #ACTIVE} gauge:
      *                                  bind once per registry, and share the handler
@@ -157,7 +157,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
 
     /** Counts a connection that never became a WebSocket connection, for {@code reason} (outside {@link #REJECTION_REASONS}: {@code other}). */
     void upgradeRejected(String reason) {
-        rejectedUpgrades.withTags("reason", REJECTION_REASONS.contains(reason) ? reason : OTHER_CODES).increment();
+        rejectedUpgrades.withTags("reason", REJECTION_REASONS.contains(reason) ? reason : OTHER).increment();
     }
 
     private void opened(ChannelHandlerContext ctx) {
@@ -184,9 +184,9 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
             return Integer.toString(reason.unsignedCode());
         }
         return switch (StatusCodeRange.of(reason.unsignedCode())) {
-            case REGISTERED -> REGISTERED_CODES;
-            case PRIVATE_USE -> PRIVATE_CODES;
-            case DEFINED, LOCAL_ONLY, RESERVED, OUT_OF_RANGE -> OTHER_CODES;
+            case REGISTERED -> "3xxx";
+            case PRIVATE_USE -> "4xxx";
+            case DEFINED, LOCAL_ONLY, RESERVED, OUT_OF_RANGE -> OTHER; // every DEFINED and LOCAL_ONLY code is named
         };
     }
 

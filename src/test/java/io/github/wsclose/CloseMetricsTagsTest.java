@@ -9,8 +9,11 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -18,8 +21,8 @@ import org.quicktheories.generators.SourceDSL;
 
 /**
  * No input makes {@link CloseMetrics} create a tag value outside its documented sets
- * ({@link CloseMeters#TAG_VALUES}, docs/metrics.md): every status code 0–65535, and random close
- * reasons on every close path of the handshake.
+ * ({@link CloseMeters#TAG_VALUES}, listed in docs/metrics.md): every status code 0–65535, and
+ * random close reasons on every close path of the handshake.
  */
 class CloseMetricsTagsTest {
 
@@ -42,6 +45,21 @@ class CloseMetricsTagsTest {
         }
         assertThat(tagsOf(2999, 3000, 3999, 4000, 4999, 5000, 1004, 1016, 999, 0, 65535))
                 .containsExactly("other", "3xxx", "3xxx", "4xxx", "4xxx", "other", "other", "other", "other", "other", "other");
+    }
+
+    @Test
+    void docsListEveryMeterAndEveryTagValue() throws IOException {
+        List<String> doc = Files.readAllLines(Path.of("docs", "metrics.md"));
+        for (String meter : CloseMeters.TAG_KEYS.keySet()) {
+            assertThat(doc).as("docs/metrics.md rows of meters").anyMatch(line -> line.startsWith("| `" + meter + "` "));
+        }
+        CloseMeters.TAG_VALUES.forEach((tag, values) -> {
+            String row = doc.stream().filter(line -> line.startsWith("| `" + tag + "` |")).findFirst()
+                    .orElseThrow(() -> new AssertionError("docs/metrics.md has no row for the tag " + tag));
+            for (String value : values) {
+                assertThat(row).as("docs/metrics.md values of %s", tag).contains("`" + value + "`");
+            }
+        });
     }
 
     @Test
