@@ -8,11 +8,9 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.AttributeKey;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -48,8 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The {@code code} tag is the number of a named code ({@link CloseReason.Codes}, such as
  * {@code 1000} or {@code 1006}), {@code 3xxx} for 3000–3999, {@code 4xxx} for 4000–4999 and
  * {@code other} for anything else; {@code initiator} is {@code local} or {@code remote};
- * {@code clean} is {@code true} or {@code false}; {@code cause} is the report's cause in lower
- * case ({@code peer}, {@code application}, {@code protocol_error} …).
+ * {@code clean} is {@code true} or {@code false}; {@code cause} is the report's
+ * {@link CloseReport.Cause} in lower case ({@code peer}, {@code application},
+ * {@code protocol_error} …), so it takes one value per constant of that enum.
  *
  * <p>Add the handler after the {@link ClosingHandshakeHandler} (among the application's
  * handlers of a {@link ServerPipeline}): it reads the upgrade event and the report on their way
@@ -172,7 +171,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         }
         String initiator = tag(report.initiator());
         String clean = Boolean.toString(report.clean());
-        String cause = causeTag(report);
+        String cause = tag(report.cause());
         closes.withTags("code", codeTag(report.reason()), "initiator", initiator, "clean", clean, "cause", cause).increment();
         closeDurations.withTags("initiator", initiator, "clean", clean, "cause", cause)
                 .record(report.duration().toNanos(), TimeUnit.NANOSECONDS);
@@ -188,35 +187,6 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
             case PRIVATE_USE -> "4xxx";
             case DEFINED, LOCAL_ONLY, RESERVED, OUT_OF_RANGE -> OTHER; // every DEFINED and LOCAL_ONLY code is named
         };
-    }
-
-    /**
-     * The {@code cause} tag of {@code report}, read from its fields until the report names its
-     * cause itself.
-     */
-    static String causeTag(CloseReport report) {
-        for (Throwable t = report.cause(); t != null; t = t.getCause()) {
-            if (t instanceof CorruptedWebSocketFrameException corrupted) {
-                return corrupted.closeStatus().code() == CloseReason.Codes.TOO_BIG.unsignedCode() ? "message_too_big" : "protocol_error";
-            }
-            if (t instanceof IOException) {
-                return "transport";
-            }
-        }
-        if (report.cause() != null) {
-            return "unexpected_error";
-        }
-        String message = report.reason().message();
-        if (message.startsWith("no close within the close timeout")) {
-            return "close_timeout";
-        }
-        if (message.startsWith("still open at the drain deadline")) {
-            return "drain";
-        }
-        if (report.initiator() == CloseReport.Initiator.LOCAL) {
-            return "application";
-        }
-        return report.reason().knownReason() == CloseReason.Codes.CLOSED_ABNORMALLY ? "transport" : "peer";
     }
 
     /** An enum constant as a tag value: its name in lower case. */

@@ -48,6 +48,7 @@ public final class ClosePayload {
      * Decodes the payload of a close frame: the readable bytes of {@code payload}. Neither its
      * indexes nor its reference count change; the caller still owns and releases it.
      *
+     * @param payload the close frame's payload, not released here
      * @return the peer's close reason; {@code 1005 NO_STATUS_RECEIVED} for an empty payload
      * @throws CorruptedWebSocketFrameException naming the fault, with status 1002 (protocol
      *                                          error) for a 1-byte or over-long payload or a
@@ -61,8 +62,7 @@ public final class ClosePayload {
             return CloseReason.Codes.NO_STATUS_RECEIVED.withoutMessage;
         }
         if (length == 1) {
-            // a close frame body MUST start with a 2-byte status code (RFC 6455 §5.5.1)
-            throw protocolError("close frame payload of 1 byte is too short (expected: 0 or >= 2)");
+            throw oneByteBody();
         }
         if (length > MAX_PAYLOAD_BYTES) {
             // control frames MUST have a payload length of 125 bytes or less (RFC 6455 §5.5)
@@ -76,15 +76,23 @@ public final class ClosePayload {
             throw protocolError(violation);
         }
         if (length == 2) {
-            return CloseReason.withoutMessage((short) code);
+            return CloseReason.withoutMessage(code);
         }
-        // the reason MUST be valid UTF-8 (§5.5.1); Utf8 throws 1007 otherwise
-        return new CloseReason((short) code, Utf8.decode(payload, index + 2, length - 2));
+        String message;
+        try {
+            message = Utf8.decode(payload, index + 2, length - 2);
+        } catch (IllegalArgumentException notUtf8) {
+            // invalid UTF-8 in a close reason MUST fail the connection with 1007 (§8.1, §7.4.1)
+            throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, notUtf8.getMessage());
+        }
+        return CloseReason.of(code, message);
     }
 
     /**
      * Decodes the payload of {@code frame}; the frame is not released.
      *
+     * @param frame a close frame, not released here
+     * @return the peer's close reason; {@code 1005 NO_STATUS_RECEIVED} for an empty payload
      * @throws CorruptedWebSocketFrameException as {@link #decode(ByteBuf)} does
      */
     public static CloseReason decode(CloseWebSocketFrame frame) {
@@ -96,6 +104,9 @@ public final class ClosePayload {
      * UTF-8 reason, or nothing at all for {@code 1005 NO_STATUS_RECEIVED} without a message
      * (the echo of an empty close frame). The caller owns the returned buffer.
      *
+     * @param reason the code and reason to send
+     * @param alloc  allocates the payload buffer
+     * @return the payload, owned by the caller
      * @throws IllegalArgumentException naming the fault, if the code may not be sent or the
      *                                  reason is longer than 123 UTF-8 bytes or holds an
      *                                  unpaired surrogate; nothing is allocated then
@@ -120,6 +131,9 @@ public final class ClosePayload {
      * Builds a final close frame carrying {@link #encode(CloseReason, ByteBufAllocator)};
      * the caller owns the frame.
      *
+     * @param reason the code and reason to send
+     * @param alloc  allocates the payload buffer
+     * @return a final close frame, owned by the caller
      * @throws IllegalArgumentException as {@link #encode(CloseReason, ByteBufAllocator)} does
      */
     public static CloseWebSocketFrame newFrame(CloseReason reason, ByteBufAllocator alloc) {
@@ -132,22 +146,13 @@ public final class ClosePayload {
      * @throws IllegalArgumentException naming the fault
      */
     static int encodedLength(CloseReason reason) {
-        Objects.requireNonNull(reason, "reason");
-        if (reason.code() == CloseReason.Codes.NO_STATUS_RECEIVED.code() && reason.message().isEmpty()) {
-            return 0; // an empty close frame: how "no status" is sent (RFC 6455 §7.1.5)
-        }
-        String violation = StatusCodeRange.violation(reason.unsignedCode());
-        if (violation != null) {
-            // endpoints MUST NOT send 1005, 1006, 1015 or codes outside the defined ranges (§7.4.1, §7.4.2)
-            throw new IllegalArgumentException(violation);
-        }
-        int reasonBytes = Utf8.encodedLength(reason.message());
-        if (reasonBytes > CloseReason.MAX_REASON_BYTES) {
-            // control frame payloads MUST be 125 bytes or less, the code included (§5.5)
-            throw new IllegalArgumentException("close reason too long: " + reasonBytes + " bytes (expected: <= "
-                    + CloseReason.MAX_REASON_BYTES + "); CloseReason.truncated(...) cuts it to fit");
-        }
-        return 2 + reasonBytes;
+        return Objects.requireNonNull(reason, "reason").isEmptyClose() ? 0 : 2 + reason.sendableMessageBytes();
+    }
+
+    /** The rejection of a 1-byte close payload, also used where Netty's decoder finds one in a frame header. */
+    static CorruptedWebSocketFrameException oneByteBody() {
+        // a close frame body MUST start with a 2-byte status code (RFC 6455 §5.5.1)
+        return protocolError("close frame payload of 1 byte is too short (expected: 0 or >= 2)");
     }
 
     private static CorruptedWebSocketFrameException protocolError(String message) {

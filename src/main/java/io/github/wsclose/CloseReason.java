@@ -10,11 +10,12 @@ import org.jspecify.annotations.Nullable;
  * <p>A {@code CloseReason} is a plain value. It can hold any code, so that it can also
  * report closes that never crossed the wire ({@link Codes#NO_STATUS_RECEIVED} for an empty
  * close frame, {@link Codes#CLOSED_ABNORMALLY} for a connection that died without one).
- * Whether it may be <em>sent</em> is checked where it is encoded ({@link ClosePayload},
- * {@link CloseFrameEncoder}), or up front with {@link #requireSendable()}.
+ * Whether it may be <em>sent</em> is decided here, by {@link #requireSendable()}, which the
+ * encoder ({@link ClosePayload}, {@link CloseFrameEncoder}) applies to every close it writes.
  *
  * <p>Immutable and thread-safe. The code is an unsigned 16-bit value held in a {@code short}:
- * use {@link #unsignedCode()} to read it as an {@code int}.
+ * use {@link #of(int, String)} to build one from an {@code int} and {@link #unsignedCode()} to
+ * read it as an {@code int}.
  *
  * @param code    the status code (§7.4), as sent on the wire
  * @param message the reason (§7.1.6), never null; empty when there is none
@@ -26,20 +27,47 @@ public record CloseReason(short code, String message) {
     /** The longest reason a close frame can carry: 125 payload bytes less the 2-byte code. */
     public static final int MAX_REASON_BYTES = 123;
 
-    /** Creates a close reason; a null {@code message} is taken as no reason (empty). */
+    /**
+     * Creates a close reason; a null {@code message} is taken as no reason (empty).
+     *
+     * @param code    the status code as sent on the wire, any 16-bit value
+     * @param message the reason, or null for none
+     */
     public CloseReason {
         message = message == null ? "" : message;
     }
 
-    /** Creates a close reason with a named code; a null {@code message} is taken as empty. */
+    /**
+     * Creates a close reason with a named code; a null {@code message} is taken as empty.
+     *
+     * @param code    the named status code
+     * @param message the reason, or null for none
+     * @throws NullPointerException if {@code code} is null
+     */
     public CloseReason(Codes code, String message) {
         this(Objects.requireNonNull(code, "code").code(), message);
+    }
+
+    /**
+     * Creates a close reason from an {@code int} code, without a cast. Any 16-bit code is
+     * accepted: creating does not check whether it may be sent, sending does.
+     *
+     * @param code    the status code, 0–65535
+     * @param message the reason text, possibly empty
+     * @return the close reason
+     * @throws IllegalArgumentException if {@code code} is outside 0–65535
+     */
+    public static CloseReason of(int code, String message) {
+        return new CloseReason(requireUnsigned16(code), message);
     }
 
     /**
      * Creates a sendable close reason whose message is cut to at most {@value #MAX_REASON_BYTES}
      * UTF-8 bytes on a character boundary (a surrogate pair is never split).
      *
+     * @param code    the status code, 0–65535
+     * @param message the reason, cut if it is too long
+     * @return a close reason that may be sent
      * @throws IllegalArgumentException if {@code code} may not appear on the wire, or if
      *                                  {@code message} holds an unpaired surrogate
      */
@@ -49,10 +77,18 @@ public record CloseReason(short code, String message) {
             throw new IllegalArgumentException(violation);
         }
         Utf8.encodedLength(Objects.requireNonNull(message, "message")); // rejects an unpaired surrogate anywhere
-        return new CloseReason((short) code, Utf8.truncate(message, MAX_REASON_BYTES));
+        return of(code, Utf8.truncate(message, MAX_REASON_BYTES));
     }
 
-    /** Same as {@link #truncated(int, String)} for a named code. */
+    /**
+     * Same as {@link #truncated(int, String)} for a named code.
+     *
+     * @param code    the named status code
+     * @param message the reason, cut if it is too long
+     * @return a close reason that may be sent
+     * @throws IllegalArgumentException if {@code code} may not appear on the wire, or if
+     *                                  {@code message} holds an unpaired surrogate
+     */
     public static CloseReason truncated(Codes code, String message) {
         return truncated(Objects.requireNonNull(code, "code").unsignedCode(), message);
     }
@@ -61,28 +97,34 @@ public record CloseReason(short code, String message) {
      * Converts Netty's close status (code and reason text) to a close reason. Any 16-bit code
      * converts: conversion does not check whether it may be sent, sending does.
      *
+     * @param status Netty's close status
+     * @return the same code and reason text
      * @throws IllegalArgumentException if the code is outside 0–65535
      */
     public static CloseReason of(WebSocketCloseStatus status) {
-        int code = Objects.requireNonNull(status, "status").code();
-        if (code < 0 || code > 0xFFFF) {
-            throw new IllegalArgumentException("close status " + code + " is not a 16-bit code (expected: 0-65535)");
-        }
-        return new CloseReason((short) code, status.reasonText());
+        return of(Objects.requireNonNull(status, "status").code(), status.reasonText());
     }
 
-    /** {@code code} with an empty message; the shared cached instance for a named code. */
-    static CloseReason withoutMessage(short code) {
+    /** {@code code} (0–65535) with an empty message; the shared cached instance for a named code. */
+    static CloseReason withoutMessage(int code) {
         Codes known = Codes.byCode(code);
-        return known != null ? known.withoutMessage : new CloseReason(code, "");
+        return known != null ? known.withoutMessage : of(code, "");
     }
 
-    /** The status code as an unsigned value, 0–65535. */
+    /**
+     * The status code as an unsigned value.
+     *
+     * @return the code, 0–65535
+     */
     public int unsignedCode() {
         return Short.toUnsignedInt(code);
     }
 
-    /** The named code for {@link #code()}, or null when the code has no name here. */
+    /**
+     * The named code for {@link #code()}.
+     *
+     * @return the named code, or null when the code has no name here
+     */
     public @Nullable Codes knownReason() {
         return Codes.byCode(code);
     }
@@ -90,18 +132,50 @@ public record CloseReason(short code, String message) {
     /**
      * Returns this close reason if it may be sent in a close frame.
      *
+     * @return this close reason
      * @throws IllegalArgumentException naming the fault, if the code may not appear on the
      *                                  wire or the reason is longer than {@value #MAX_REASON_BYTES}
      *                                  UTF-8 bytes or holds an unpaired surrogate
      */
     public CloseReason requireSendable() {
-        ClosePayload.encodedLength(this);
+        if (!isEmptyClose()) {
+            sendableMessageBytes();
+        }
         return this;
+    }
+
+    /** Tells whether this is {@code 1005 NO_STATUS_RECEIVED} without a message: sent as an empty close frame. */
+    boolean isEmptyClose() {
+        // "no status" is sent as a close frame without a body (§7.1.5), the echo of an empty close
+        return code == Codes.NO_STATUS_RECEIVED.code && message.isEmpty();
+    }
+
+    /**
+     * Checks that this reason, sent with a status code, may appear on the wire, and returns the
+     * length of its message in UTF-8.
+     *
+     * @throws IllegalArgumentException naming the fault
+     */
+    int sendableMessageBytes() {
+        String violation = StatusCodeRange.violation(unsignedCode());
+        if (violation != null) {
+            // endpoints MUST NOT send 1005, 1006, 1015 or codes outside the defined ranges (§7.4.1, §7.4.2)
+            throw new IllegalArgumentException(violation);
+        }
+        int messageBytes = Utf8.encodedLength(message);
+        if (messageBytes > MAX_REASON_BYTES) {
+            // control frame payloads MUST be 125 bytes or less, the code included (§5.5)
+            throw new IllegalArgumentException("close reason too long: " + messageBytes + " bytes (expected: <= "
+                    + MAX_REASON_BYTES + "); CloseReason.truncated(...) cuts it to fit");
+        }
+        return messageBytes;
     }
 
     /**
      * Converts to Netty's close status. The status is built without Netty's validation, so
      * local-only codes such as 1006 convert as well.
+     *
+     * @return Netty's close status with the same code and reason text
      */
     public WebSocketCloseStatus toCloseStatus() {
         return new WebSocketCloseStatus(unsignedCode(), message, false);
@@ -113,6 +187,13 @@ public record CloseReason(short code, String message) {
         Codes known = knownReason();
         String name = known == null ? Integer.toString(unsignedCode()) : unsignedCode() + " " + known.name();
         return message.isEmpty() ? name : name + ": " + message;
+    }
+
+    private static short requireUnsigned16(int code) {
+        if (code < 0 || code > 0xFFFF) {
+            throw new IllegalArgumentException("close status " + code + " is not a 16-bit code (expected: 0-65535)");
+        }
+        return (short) code;
     }
 
     /**
@@ -176,25 +257,55 @@ public record CloseReason(short code, String message) {
         /**
          * Returns the named code for {@code code}, or null if it has none. An array index:
          * constant time, never throws.
+         *
+         * @param code the status code as sent on the wire
+         * @return the named code, or null
          */
         public static @Nullable Codes byCode(short code) {
-            int offset = code - FIRST;
-            return offset >= 0 && offset < BY_OFFSET.length ? BY_OFFSET[offset] : null;
+            return lookUp(code);
         }
 
-        /** The status code, as sent on the wire. */
+        /**
+         * Returns the named code for {@code code}, or null if it has none: any {@code int}, so
+         * {@code Codes.byCode(1001)} needs no cast. Constant time, never throws.
+         *
+         * @param code any integer
+         * @return the named code, or null
+         */
+        public static @Nullable Codes byCode(int code) {
+            return lookUp(code);
+        }
+
+        /**
+         * The status code, as sent on the wire.
+         *
+         * @return the code
+         */
         public short code() {
             return code;
         }
 
-        /** The status code as an {@code int}, 1000–1015. */
+        /**
+         * The status code as an {@code int}.
+         *
+         * @return the code, 1000–1015
+         */
         public int unsignedCode() {
             return code;
         }
 
-        /** Tells whether this code may be sent in a close frame (false for 1005, 1006 and 1015). */
+        /**
+         * Tells whether this code may be sent in a close frame.
+         *
+         * @return false for 1005, 1006 and 1015, true for the others
+         */
         public boolean mayAppearOnWire() {
             return StatusCodeRange.mayAppearOnWire(code);
+        }
+
+        private static @Nullable Codes lookUp(int code) {
+            int offset = code - FIRST;
+            return offset >= 0 && offset < BY_OFFSET.length ? BY_OFFSET[offset] : null;
         }
     }
 }

@@ -6,44 +6,78 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How one WebSocket connection ended: delivered once per connection by
- * {@link ClosingHandshakeHandler} as a user event, on every path.
+ * {@link ClosingHandshakeHandler}, as a user event and through
+ * {@link ClosingHandshakeHandler#closeReport(io.netty.channel.Channel)}, on every path.
  *
- * <p>{@link #reason()} is the close that ended the connection:
- * <ul>
- *   <li>the peer closed first: the peer's reason ({@code 1005 NO_STATUS_RECEIVED} for an
- *       empty close frame);</li>
- *   <li>this end closed first and the peer answered: the reason this end sent;</li>
- *   <li>this end failed the connection (protocol error, 1011): the close frame it sent;</li>
- *   <li>no close frame was received in time, or TCP died without one:
- *       {@code 1006 CLOSED_ABNORMALLY}, with a message that says what happened
- *       (RFC 6455 §7.1.5).</li>
- * </ul>
+ * <p>It holds both close frames, {@link #received()} (the peer's) and {@link #sent()} (ours),
+ * and {@link #reason()}, the connection's close code and reason as RFC 6455 §7.1.5 defines
+ * them: the close frame received first, {@code 1005 NO_STATUS_RECEIVED} if it had no body,
+ * {@code 1006 CLOSED_ABNORMALLY} if none arrived. {@link #clean()} is true when TCP closed
+ * after the closing handshake completed (§7.1.4): both close frames were exchanged, ours was
+ * written, and nothing failed (the close frames alone say it: which end closed TCP does not). A connection this end failed (§7.1.7) is never clean: one close
+ * frame is sent and TCP closed without waiting for the answer, so the handshake never completes.
  *
  * <p>Immutable and thread-safe.
  *
- * @param reason    the close that ended the connection, never null
+ * @param reason    the connection's close code and reason (§7.1.5), never null
+ * @param received  the close frame the peer sent, or null if none arrived
+ * @param sent      the close frame this end sent (or began to send), or null if it sent none
  * @param initiator who started the close
- * @param clean     true when both close frames were exchanged and TCP was then closed in
- *                  order (by the server, within the close timeout, with no failure)
- * @param duration  from the first close frame sent or received (or the failure) until TCP
- *                  was closed; zero when TCP died with no close started
- * @param cause     the exception that failed or broke the connection, if any
+ * @param clean     true when TCP closed after both close frames were exchanged, with no failure
+ * @param duration  from the start of the close (first close frame sent or received, or the
+ *                  failure) until TCP was closed; zero when no close frame went or came
+ * @param cause     why the connection ended
+ * @param failure   the exception that failed or broke the connection, if any
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.4">RFC 6455 §7.1.4</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.5">RFC 6455 §7.1.5</a>
  */
-public record CloseReport(CloseReason reason, Initiator initiator, boolean clean, Duration duration, @Nullable Throwable cause) {
+public record CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
+        Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure) {
 
-    /** Checks that no field but {@code cause} is null. */
+    /** The reason of a connection that ended without a close frame from the peer (§7.1.5). */
+    private static final CloseReason NONE_RECEIVED = CloseReason.Codes.CLOSED_ABNORMALLY.withoutMessage;
+
+    /**
+     * Checks that no field but {@code received}, {@code sent} and {@code failure} is null.
+     *
+     * @param reason    the connection's close code and reason (§7.1.5)
+     * @param received  the close frame the peer sent, or null
+     * @param sent      the close frame this end sent, or null
+     * @param initiator who started the close
+     * @param clean     whether TCP closed after the closing handshake completed
+     * @param duration  how long the close took
+     * @param cause     why the connection ended
+     * @param failure   the exception that failed or broke the connection, or null
+     * @throws NullPointerException if another argument is null
+     */
     public CloseReport {
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(initiator, "initiator");
         Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(cause, "cause");
     }
 
-    /** Reads like {@code 1001 GOING_AWAY: restarting (REMOTE, clean, 3 ms)}. */
+    /**
+     * The one place a report is built: derives {@link #reason()} from {@code received} and
+     * {@link #clean()} from what was exchanged (a close frame that could not be written is a
+     * failure).
+     */
+    static CloseReport of(@Nullable CloseReason received, @Nullable CloseReason sent, Initiator initiator,
+            Duration duration, Cause cause, @Nullable Throwable failure) {
+        boolean clean = received != null && sent != null && failure == null;
+        return new CloseReport(received != null ? received : NONE_RECEIVED, received, sent, initiator, clean, duration,
+                cause, failure);
+    }
+
+    /**
+     * Reads like {@code 1000 NORMAL: bye (REMOTE, PEER, clean, 3 ms, received 1000 NORMAL: bye, sent 1000 NORMAL)},
+     * with {@code none} for a frame that did not go or come, and the failure last, if any.
+     */
     @Override
     public String toString() {
-        return reason + " (" + initiator + ", " + (clean ? "clean" : "unclean") + ", " + duration.toMillis() + " ms"
-                + (cause == null ? ")" : ", " + cause + ")");
+        return reason + " (" + initiator + ", " + cause + ", " + (clean ? "clean" : "unclean") + ", " + duration.toMillis()
+                + " ms, received " + (received == null ? "none" : received) + ", sent " + (sent == null ? "none" : sent)
+                + (failure == null ? ")" : ", " + failure + ")");
     }
 
     /** Who started the close. */
@@ -52,5 +86,36 @@ public record CloseReport(CloseReason reason, Initiator initiator, boolean clean
         LOCAL,
         /** The peer: it sent the first close frame, or the connection died under us. */
         REMOTE
+    }
+
+    /**
+     * Why the connection ended, one value per path; metrics may tag on its lowercase name.
+     *
+     * <p>The close starts with one cause; trouble before the closing handshake completes (a
+     * timeout, a failure, a broken transport) replaces {@link #PEER} and {@link #APPLICATION},
+     * which would otherwise claim an orderly end, and leaves every other cause as it was.
+     */
+    public enum Cause {
+        /** The peer sent the first close frame. */
+        PEER,
+        /** The application closed first: it wrote a {@link CloseReason} or called {@code channel.close()}. */
+        APPLICATION,
+        /** This end failed the connection for a protocol violation: 1002, or 1007 for invalid data (§7.1.7). */
+        PROTOCOL_ERROR,
+        /** This end failed the connection because a message or frame was too big: 1009. */
+        MESSAGE_TOO_BIG,
+        /** This end failed the connection for an unexpected exception: 1011. */
+        UNEXPECTED_ERROR,
+        /** The close started, but did not end within {@link ClosingHandshakeConfig#closeTimeout()}. */
+        CLOSE_TIMEOUT,
+        /** {@link GracefulDrain} started the close, or closed TCP at its deadline. */
+        DRAIN,
+        /** TCP broke, or closed before the closing handshake completed. */
+        TRANSPORT;
+
+        /** Tells whether trouble before the handshake completes replaces this cause (see above). */
+        boolean orderly() {
+            return this == PEER || this == APPLICATION;
+        }
     }
 }

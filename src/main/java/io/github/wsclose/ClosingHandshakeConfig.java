@@ -37,6 +37,10 @@ public record ClosingHandshakeConfig(Role role, Duration closeTimeout, boolean e
     /**
      * Checks the settings.
      *
+     * @param role               server or client
+     * @param closeTimeout       the longest a started close may take
+     * @param echoReason         whether to echo the peer's reason text in the answer
+     * @param closeReasonOnClose what a plain {@code channel.close()} sends
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code closeTimeout} is not positive or
      *                                  {@code closeReasonOnClose} may not be sent
@@ -50,32 +54,63 @@ public record ClosingHandshakeConfig(Role role, Duration closeTimeout, boolean e
         }
     }
 
-    /** The defaults for a server. */
+    /**
+     * The defaults for a server.
+     *
+     * @return a server configuration with the default close timeout, no reason echo, and
+     *         {@code 1001 GOING_AWAY} on a plain {@code channel.close()}
+     */
     public static ClosingHandshakeConfig server() {
         return new ClosingHandshakeConfig(Role.SERVER, DEFAULT_CLOSE_TIMEOUT, false, CloseReason.Codes.GOING_AWAY.withoutMessage);
     }
 
-    /** The defaults for a client. */
+    /**
+     * The defaults for a client.
+     *
+     * @return the same as {@link #server()}, for a client
+     */
     public static ClosingHandshakeConfig client() {
         return server().withRole(Role.CLIENT);
     }
 
-    /** Returns a copy with the given role. */
+    /**
+     * Returns a copy with the given role.
+     *
+     * @param role server or client
+     * @return the new configuration
+     */
     public ClosingHandshakeConfig withRole(Role role) {
         return new ClosingHandshakeConfig(role, closeTimeout, echoReason, closeReasonOnClose);
     }
 
-    /** Returns a copy with the given close timeout. */
+    /**
+     * Returns a copy with the given close timeout.
+     *
+     * @param closeTimeout the longest a started close may take, positive
+     * @return the new configuration
+     * @throws IllegalArgumentException if {@code closeTimeout} is not positive
+     */
     public ClosingHandshakeConfig withCloseTimeout(Duration closeTimeout) {
         return new ClosingHandshakeConfig(role, closeTimeout, echoReason, closeReasonOnClose);
     }
 
-    /** Returns a copy that does, or does not, echo the peer's reason text. */
+    /**
+     * Returns a copy that does, or does not, echo the peer's reason text.
+     *
+     * @param echoReason whether the answer to a peer's close repeats its reason text
+     * @return the new configuration
+     */
     public ClosingHandshakeConfig withEchoReason(boolean echoReason) {
         return new ClosingHandshakeConfig(role, closeTimeout, echoReason, closeReasonOnClose);
     }
 
-    /** Returns a copy whose plain {@code channel.close()} sends {@code closeReasonOnClose}. */
+    /**
+     * Returns a copy whose plain {@code channel.close()} sends {@code closeReasonOnClose}.
+     *
+     * @param closeReasonOnClose what a plain {@code channel.close()} sends
+     * @return the new configuration
+     * @throws IllegalArgumentException if {@code closeReasonOnClose} may not be sent
+     */
     public ClosingHandshakeConfig withCloseReasonOnClose(CloseReason closeReasonOnClose) {
         return new ClosingHandshakeConfig(role, closeTimeout, echoReason, closeReasonOnClose);
     }

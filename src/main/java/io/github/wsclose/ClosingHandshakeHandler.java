@@ -1,20 +1,23 @@
 package io.github.wsclose;
 
+import io.github.wsclose.CloseReport.Cause;
+import io.github.wsclose.HandshakeState.State;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,17 +48,20 @@ import org.jspecify.annotations.Nullable;
  *       until the peer's close.</li>
  *   <li><b>Failures.</b> A {@link CorruptedWebSocketFrameException} (from Netty's frame decoder,
  *       its UTF-8 validator or {@link CloseFrameDecoder}) fails the connection with its status,
- *       1002, 1007 or 1009; any other exception with 1011; exactly one close frame is sent, then
+ *       1002, 1007 or 1009; a {@link TooLongFrameException} (a message over an aggregator's
+ *       limit) with 1009; any other exception with 1011; exactly one close frame is sent, then
  *       TCP is closed. An {@link IOException} closes TCP without a close frame.</li>
  *   <li><b>Timeout.</b> A started close that has not ended within
  *       {@link ClosingHandshakeConfig#closeTimeout()} closes TCP anyway.</li>
  *   <li><b>Report.</b> When TCP closes, one {@link CloseReport} is fired as a user event to the
- *       next handlers, on every path, before {@code channelInactive}.</li>
+ *       next handlers, on every path, before {@code channelInactive}; {@link #closeReport(Channel)}
+ *       gives it as a future to code that has the channel but no handler.</li>
  * </ul>
  *
  * <p>Added next to a {@link WebSocketServerProtocolHandler} (or the client one) before the HTTP
  * upgrade, it stays out of the way until the upgrade completes; connections that never become
- * WebSocket connections are not reported. Added anywhere else, the connection is taken as open.
+ * WebSocket connections are not reported (their report's future fails). Added anywhere else,
+ * the connection is taken as open.
  *
  * <p>Not sharable: one instance per channel. All state is confined to the channel's event loop,
  * so every operation may be called from any thread through the channel.
@@ -65,31 +71,51 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
 
+    /** The report's future on the channel, where it outlives the pipeline. */
+    private static final AttributeKey<CompletableFuture<CloseReport>> REPORT =
+            AttributeKey.valueOf(ClosingHandshakeHandler.class, "closeReport");
+
     private final ClosingHandshakeConfig config;
     private final CompletableFuture<CloseReport> report = new CompletableFuture<>();
 
     // connection state, confined to the event loop
-    private State state = State.OPEN;
+    private HandshakeState state = HandshakeState.OPEN;
     private @Nullable ChannelHandlerContext ctx;
-    private CloseReport.@Nullable Initiator initiator;
-    private @Nullable CloseReason started; // the close frame that started the close, either way
-    private boolean closeFrameWritten;
-    private boolean closeFrameReceived;
-    private boolean failedByUs; // the close frame was sent to fail the connection (§7.1.7)
-    private @Nullable String abandoned; // why TCP was closed before the handshake ended
-    private @Nullable Throwable cause;
-    private long closeStartNanos;
     private @Nullable ScheduledFuture<?> timeout;
 
-    /** Creates a handler for one connection. */
+    /**
+     * Creates a handler for one connection.
+     *
+     * @param config the role, close timeout and close reasons to use
+     */
     public ClosingHandshakeHandler(ClosingHandshakeConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Returns the future of {@code channel}'s {@link CloseReport}: it completes once, on the
+     * channel's event loop, when TCP has closed after the WebSocket upgrade, and fails with an
+     * {@link IllegalStateException} if the channel closed before the upgrade completed. Callable
+     * from any thread, at any time once the handler was added, after the channel closed too.
+     * Actions chained without {@code Async} run on the event loop: they must not block.
+     *
+     * @param channel a channel with a {@code ClosingHandshakeHandler}
+     * @return the future of its report
+     * @throws IllegalArgumentException if no {@code ClosingHandshakeHandler} was added to {@code channel}
+     */
+    public static CompletableFuture<CloseReport> closeReport(Channel channel) {
+        CompletableFuture<CloseReport> report = Objects.requireNonNull(channel, "channel").attr(REPORT).get();
+        if (report == null) {
+            throw new IllegalArgumentException("no ClosingHandshakeHandler in the pipeline of " + channel);
+        }
+        return report;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        state = upgradePending(ctx.pipeline()) ? State.AWAITING_UPGRADE : State.OPEN;
+        ctx.channel().attr(REPORT).set(report);
+        state = upgradePending(ctx.pipeline()) ? HandshakeState.AWAITING_UPGRADE : HandshakeState.OPEN;
     }
 
     @Override
@@ -99,15 +125,15 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (state == State.AWAITING_UPGRADE && isUpgradeComplete(evt)) {
-            state = State.OPEN;
+        if (isUpgradeComplete(evt)) {
+            state = state.upgraded();
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        switch (state) {
+        switch (state.state()) {
             case AWAITING_UPGRADE -> ctx.fireChannelRead(msg);
             case OPEN -> {
                 if (msg instanceof CloseReason peer) {
@@ -116,22 +142,23 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                     ctx.fireChannelRead(msg);
                 }
             }
-            case CLOSE_SENT -> {
-                if (msg instanceof CloseReason peer) {
+            // after its close frame the peer MUST NOT send more (§5.5.1): drop whatever it does
+            case CLOSING -> {
+                if (state.received() != null) {
+                    ReferenceCountUtil.release(msg);
+                } else if (msg instanceof CloseReason peer) {
                     peerAnswered(ctx, peer);
                 } else {
                     ctx.fireChannelRead(msg); // frames sent before the peer saw our close still count
                 }
             }
-            // after its close frame the peer MUST NOT send more (§5.5.1): drop whatever it does
-            case CLOSE_RECEIVED, CLOSED -> ReferenceCountUtil.release(msg);
-            default -> throw new IllegalStateException("unknown state: " + state);
+            case CLOSED -> ReferenceCountUtil.release(msg);
         }
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        switch (state) {
+        switch (state.state()) {
             case AWAITING_UPGRADE -> {
                 if (msg instanceof CloseReason) {
                     promise.setFailure(new IllegalStateException("cannot send a close frame: the WebSocket upgrade has not completed"));
@@ -141,12 +168,12 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             }
             case OPEN -> {
                 if (msg instanceof CloseReason reason) {
-                    closeFirst(ctx, reason, promise);
+                    closeFirst(ctx, reason, Cause.APPLICATION, promise);
                 } else {
                     ctx.write(msg, promise);
                 }
             }
-            case CLOSE_SENT, CLOSE_RECEIVED, CLOSED -> {
+            case CLOSING, CLOSED -> {
                 if (msg instanceof CloseReason) {
                     completeWhenClosed(promise); // a second close: nothing more is sent
                 } else {
@@ -156,93 +183,128 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                             "cannot write " + msg.getClass().getSimpleName() + ": the closing handshake has started"));
                 }
             }
-            default -> throw new IllegalStateException("unknown state: " + state);
         }
     }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        switch (state) {
+        switch (state.state()) {
             case AWAITING_UPGRADE, CLOSED -> ctx.close(promise);
-            case OPEN -> closeFirst(ctx, config.closeReasonOnClose(), promise);
-            case CLOSE_SENT, CLOSE_RECEIVED -> completeWhenClosed(promise);
-            default -> throw new IllegalStateException("unknown state: " + state);
+            case OPEN -> closeFirst(ctx, config.closeReasonOnClose(), Cause.APPLICATION, promise);
+            case CLOSING -> completeWhenClosed(promise);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (state == State.AWAITING_UPGRADE) {
+        if (state.state() == State.AWAITING_UPGRADE) {
             ctx.fireExceptionCaught(cause); // not a WebSocket connection yet: not ours to handle
         } else {
-            fail(ctx, cause);
+            fail(cause);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state != State.AWAITING_UPGRADE && state != State.CLOSED) {
-            state = State.CLOSED;
-            cancelTimeout();
-            CloseReport closed = newReport(ctx);
-            ctx.fireUserEventTriggered(closed);
-            report.complete(closed);
+        switch (state.state()) {
+            case AWAITING_UPGRADE -> report.completeExceptionally(
+                    new IllegalStateException("connection closed before the WebSocket upgrade completed"));
+            case OPEN, CLOSING -> {
+                cancelTimeout();
+                long now = now();
+                state = state.troubled(Cause.TRANSPORT, now).closed(); // TCP closed under an unfinished handshake
+                CloseReport closed = state.report(now);
+                ctx.fireUserEventTriggered(closed);
+                report.complete(closed);
+            }
+            case CLOSED -> { }
         }
         ctx.fireChannelInactive();
     }
 
     /** Tells whether the connection is a WebSocket connection: its upgrade completed, or there was none to wait for. */
     boolean upgraded() {
-        return state != State.AWAITING_UPGRADE;
+        return state.state() != State.AWAITING_UPGRADE;
     }
 
-    /** Completes once with the connection's report when TCP has closed after the upgrade. */
+    /*
+     * Package-private hooks for the handlers of this library (graceful drain, unhandled
+     * exceptions, server protections). Call them on the event loop; each returns false, doing
+     * nothing, while the connection is not yet a WebSocket connection.
+     *   startClose:     the closing handshake on this end's initiative: one close frame, then wait
+     *                   for the answer under the close timeout (§7.1.2); nothing if a close started.
+     *   failConnection: _Fail the WebSocket Connection_ (§7.1.7): one close frame, then TCP closed
+     *                   without waiting; only TCP is closed if a close frame went already.
+     *   closeNow:       abandon: TCP closed now, no frame, no more waiting.
+     * The cause goes into the report, replacing an orderly one (see CloseReport.Cause).
+     */
+
+    boolean startClose(CloseReason reason, Cause cause) {
+        reason.requireSendable();
+        if (state.state() == State.AWAITING_UPGRADE) {
+            return false;
+        }
+        if (state.state() == State.OPEN) {
+            closeFirst(ctx(), reason, cause, ctx().newPromise());
+        }
+        return true;
+    }
+
+    boolean failConnection(CloseReason reason, Cause cause) {
+        reason.requireSendable();
+        if (state.state() != State.OPEN) {
+            return closeNow(cause); // a close frame went already, or is going: only TCP is left to close
+        }
+        ChannelHandlerContext ctx = ctx();
+        startClosing(ctx, state.started(cause, now()).withSent(reason));
+        ctx.writeAndFlush(reason).addListener((ChannelFuture written) -> {
+            closeFrameWritten(written);
+            ctx.close(); // after failing, TCP is closed without waiting for the answer (§7.1.7)
+        });
+        return true;
+    }
+
+    boolean closeNow(Cause cause) {
+        switch (state.state()) {
+            case AWAITING_UPGRADE -> {
+                return false;
+            }
+            case OPEN, CLOSING -> {
+                state = state.troubled(cause, now());
+                ctx().close();
+            }
+            case CLOSED -> { }
+        }
+        return true;
+    }
+
+    /** Fails the connection for {@code failure} (see {@link FailureCodes}); false before the upgrade. */
+    boolean fail(Throwable failure) {
+        if (state.state() == State.AWAITING_UPGRADE) {
+            return false;
+        }
+        CloseReason frame = FailureCodes.closeFrameFor(failure);
+        Cause cause = FailureCodes.causeOf(frame);
+        state = state.withFailure(failure);
+        return frame == null ? closeNow(cause) : failConnection(frame, cause);
+    }
+
+    /** Starts the close with {@code reason} as a drain, and returns the report's future; null before the upgrade. */
+    @Nullable CompletableFuture<CloseReport> drain(CloseReason reason) {
+        return startClose(reason, Cause.DRAIN) ? report : null;
+    }
+
+    /** The report's future; see {@link #closeReport(Channel)}. */
     CompletableFuture<CloseReport> closeReport() {
         return report;
     }
 
-    /**
-     * Starts the close with {@code reason} if the connection is open, and returns the report's
-     * future, or null if the connection never became a WebSocket connection. Call on the
-     * event loop.
-     */
-    @Nullable CompletableFuture<CloseReport> drain(CloseReason reason) {
-        if (state == State.AWAITING_UPGRADE) {
-            return null;
-        }
-        if (state == State.OPEN) {
-            closeFirst(ctx(), reason, ctx().newPromise());
-        }
-        return report;
-    }
-
-    /** Closes TCP now, with no more waiting, unless it is closed; the report says why. Call on the event loop. */
-    void abandon(String why) {
-        if (state != State.CLOSED && state != State.AWAITING_UPGRADE) {
-            abandoned = why;
-            ctx().close();
-        }
-    }
-
-    /**
-     * Fails the connection for an exception no handler dealt with; returns false if the
-     * connection never became a WebSocket connection. Call on the event loop.
-     */
-    boolean failUnhandled(Throwable cause) {
-        if (state == State.AWAITING_UPGRADE) {
-            return false;
-        }
-        fail(ctx(), cause);
-        return true;
-    }
-
     private void peerClosedFirst(ChannelHandlerContext ctx, CloseReason peer) {
-        startClosing(ctx, State.CLOSE_RECEIVED, CloseReport.Initiator.REMOTE, peer);
-        closeFrameReceived = true;
         // an endpoint that receives a close frame MUST send a close frame in response (§5.5.1), echoing its code
         CloseReason answer = config.echoReason() ? peer : CloseReason.withoutMessage(peer.code());
+        startClosing(ctx, state.started(Cause.PEER, now()).withReceived(peer).withSent(answer));
         ctx.writeAndFlush(answer).addListener((ChannelFuture written) -> {
-            closeFrameWritten(written); // a failed answer is the report's cause, and closes TCP
+            closeFrameWritten(written); // a failed answer is the report's failure, and closes TCP
             if (written.isSuccess() && config.role() == ClosingHandshakeConfig.Role.SERVER) {
                 ctx.close(); // the server SHOULD close TCP first, right after the exchange (§7.1.1)
             }
@@ -251,60 +313,35 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     }
 
     private void peerAnswered(ChannelHandlerContext ctx, CloseReason peer) {
-        state = State.CLOSE_RECEIVED;
-        closeFrameReceived = true;
+        state = state.withReceived(peer);
         ctx.fireChannelRead(peer);
         if (config.role() == ClosingHandshakeConfig.Role.SERVER) {
             ctx.close(); // both close frames exchanged: the server closes TCP (§7.1.1)
         }
     }
 
-    private void closeFirst(ChannelHandlerContext ctx, CloseReason reason, ChannelPromise promise) {
+    private void closeFirst(ChannelHandlerContext ctx, CloseReason reason, Cause cause, ChannelPromise promise) {
         try {
             reason.requireSendable();
         } catch (IllegalArgumentException e) {
             promise.setFailure(e); // the connection stays open
             return;
         }
-        startClosing(ctx, State.CLOSE_SENT, CloseReport.Initiator.LOCAL, reason);
+        startClosing(ctx, state.started(cause, now()).withSent(reason));
         completeWhenClosed(promise);
         ctx.writeAndFlush(reason).addListener(this::closeFrameWritten);
     }
 
-    /** The one failure path: record the cause, send one close frame if none was sent, close TCP. */
-    private void fail(ChannelHandlerContext ctx, Throwable failure) {
-        if (cause == null) {
-            cause = failure;
-        }
-        if (state != State.OPEN || failure instanceof IOException) {
-            ctx.close(); // a close frame went already, or the transport is broken: only TCP is left to close
-            return;
-        }
-        // _Fail the WebSocket Connection_ (§7.1.7): send one close frame, then close TCP without waiting
-        startClosing(ctx, State.CLOSE_SENT, CloseReport.Initiator.LOCAL, closeReasonFor(failure));
-        failedByUs = true;
-        ctx.writeAndFlush(started).addListener((ChannelFuture written) -> {
-            closeFrameWritten(written);
-            ctx.close();
-        });
-    }
-
-    private void startClosing(ChannelHandlerContext ctx, State next, CloseReport.Initiator by, CloseReason first) {
-        state = next;
-        initiator = by;
-        started = first;
-        closeStartNanos = ctx.executor().ticker().nanoTime();
+    /** Enters {@code closing} and starts the close timeout. */
+    private void startClosing(ChannelHandlerContext ctx, HandshakeState closing) {
+        state = closing;
         long millis = config.closeTimeout().toMillis();
-        timeout = ctx.executor().schedule(
-                () -> abandon("no close within the close timeout of " + millis + " ms"), millis, TimeUnit.MILLISECONDS);
+        timeout = ctx.executor().schedule(() -> closeNow(Cause.CLOSE_TIMEOUT), millis, TimeUnit.MILLISECONDS);
     }
 
     private void closeFrameWritten(Future<?> written) {
-        closeFrameWritten = written.isSuccess();
         if (!written.isSuccess()) {
-            if (cause == null) {
-                cause = written.cause();
-            }
+            state = state.withFailure(written.cause()).troubled(Cause.TRANSPORT, now());
             ctx().close();
         }
     }
@@ -313,22 +350,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         report.whenComplete((closed, error) -> promise.trySuccess());
     }
 
-    private CloseReport newReport(ChannelHandlerContext ctx) {
-        if (initiator == null) {
-            // TCP died with no close frame either way (§7.1.5)
-            return new CloseReport(abnormal("connection closed without a close frame"), CloseReport.Initiator.REMOTE,
-                    false, Duration.ZERO, cause);
-        }
-        Duration took = Duration.ofNanos(ctx.executor().ticker().nanoTime() - closeStartNanos);
-        boolean failed = cause != null;
-        boolean clean = closeFrameWritten && closeFrameReceived && abandoned == null && !failed;
-        CloseReason reason;
-        if (closeFrameReceived || failedByUs && closeFrameWritten) {
-            reason = started;
-        } else {
-            reason = abnormal(abandoned != null ? abandoned : "connection closed before the peer's close frame");
-        }
-        return new CloseReport(reason, initiator, clean, took, cause);
+    private long now() {
+        return ctx().executor().ticker().nanoTime();
     }
 
     private ChannelHandlerContext ctx() {
@@ -345,24 +368,6 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         }
     }
 
-    private static CloseReason closeReasonFor(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof CorruptedWebSocketFrameException corrupted) {
-                int code = corrupted.closeStatus().code();
-                String message = corrupted.getMessage() == null ? "" : corrupted.getMessage();
-                // the reason MUST be valid UTF-8 (§5.5.1): a round trip turns each unpaired surrogate into '?'
-                String sendable = new String(message.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
-                return CloseReason.truncated(StatusCodeRange.mayAppearOnWire(code) ? code : 1002, sendable);
-            }
-        }
-        // an unexpected condition: its details stay on this side
-        return CloseReason.Codes.UNEXPECTED_CONDITION.withoutMessage;
-    }
-
-    private static CloseReason abnormal(String what) {
-        return new CloseReason(CloseReason.Codes.CLOSED_ABNORMALLY, what);
-    }
-
     private static boolean upgradePending(ChannelPipeline pipeline) {
         boolean nextToUpgrade = pipeline.get(WebSocketServerProtocolHandler.class) != null
                 || pipeline.get(WebSocketClientProtocolHandler.class) != null;
@@ -372,19 +377,5 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private static boolean isUpgradeComplete(Object evt) {
         return evt instanceof WebSocketServerProtocolHandler.HandshakeComplete
                 || evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE;
-    }
-
-    /** Where the connection stands in the closing handshake. */
-    enum State {
-        /** Next to Netty's upgrade handler, before the HTTP upgrade completed: not ours yet. */
-        AWAITING_UPGRADE,
-        /** Open: no close frame sent or received. */
-        OPEN,
-        /** This end sent the first close frame and waits for the peer's. */
-        CLOSE_SENT,
-        /** The peer's close frame arrived (first, or as the answer); only TCP is left to close. */
-        CLOSE_RECEIVED,
-        /** Terminal: TCP closed and the report delivered. */
-        CLOSED
     }
 }

@@ -40,6 +40,11 @@ public final class GracefulDrain {
      * future that completes when all of them have closed, at the latest shortly after
      * {@code deadline}. It never completes exceptionally.
      *
+     * @param channels the connections to close; those that are not WebSocket connections are
+     *                 closed and not counted
+     * @param reason   the close frame to send, such as {@code 1001 GOING_AWAY}
+     * @param deadline how long the closing handshakes may take before the rest are forced
+     * @return the counts of the drain, once every connection has closed
      * @throws IllegalArgumentException if {@code reason} may not be sent or {@code deadline}
      *                                  is negative
      */
@@ -90,7 +95,7 @@ public final class GracefulDrain {
                 // the deadline counts from the start of the drain, however long this task waited for its turn
                 long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
                 Future<?> force = loop.schedule(
-                        () -> forceClose(handshake, deadlineNanos, forced), left, TimeUnit.NANOSECONDS);
+                        () -> forceClose(handshake, forced), left, TimeUnit.NANOSECONDS);
                 report.whenComplete((closed, never) -> {
                     force.cancel(false);
                     done.complete(closed);
@@ -101,10 +106,10 @@ public final class GracefulDrain {
     }
 
     /** Runs on the connection's event loop, where its report completes: it cannot complete between the check and the count. */
-    private static void forceClose(ClosingHandshakeHandler handshake, long deadlineNanos, AtomicInteger forced) {
+    private static void forceClose(ClosingHandshakeHandler handshake, AtomicInteger forced) {
         if (!handshake.closeReport().isDone()) {
             forced.incrementAndGet();
-            handshake.abandon("still open at the drain deadline of " + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms");
+            handshake.closeNow(CloseReport.Cause.DRAIN); // still open at the drain deadline
         }
     }
 

@@ -47,6 +47,10 @@ public final class ServerPipeline {
      * Netty's defaults and frames up to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes (larger ones
      * close with 1009).
      *
+     * @param pipeline      the new channel's pipeline
+     * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
+     * @param close         the closing handshake's configuration, for a server
+     * @param application   the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
@@ -64,6 +68,10 @@ public final class ServerPipeline {
      * size, handshake timeout …), except for close handling, which is taken out of Netty's hands
      * whatever {@code protocol} says.
      *
+     * @param pipeline    the new channel's pipeline
+     * @param protocol    Netty's WebSocket server settings
+     * @param close       the closing handshake's configuration, for a server
+     * @param application the application's handlers, added after the close handling
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */

@@ -45,7 +45,12 @@ public enum StatusCodeRange {
         this.why = why;
     }
 
-    /** Returns the range {@code code} falls in; never throws, for any {@code int}. */
+    /**
+     * Returns the range {@code code} falls in; never throws, for any {@code int}.
+     *
+     * @param code a status code
+     * @return its range
+     */
     public static StatusCodeRange of(int code) {
         if (code < 1000 || code > 4999) {
             return OUT_OF_RANGE;
@@ -60,12 +65,21 @@ public enum StatusCodeRange {
         };
     }
 
-    /** Tells whether {@code code} may be sent or received as the status code of a close frame. */
+    /**
+     * Tells whether {@code code} may be sent or received as the status code of a close frame.
+     *
+     * @param code a status code
+     * @return true for 1000–1003, 1007–1014 and 3000–4999
+     */
     public static boolean mayAppearOnWire(int code) {
         return of(code).mayAppearOnWire;
     }
 
-    /** Tells whether status codes in this range may appear in a close frame. */
+    /**
+     * Tells whether status codes in this range may appear in a close frame.
+     *
+     * @return true for the ranges whose codes may be sent
+     */
     public boolean mayAppearOnWire() {
         return mayAppearOnWire;
     }

@@ -27,7 +27,7 @@ final class UnhandledExceptions extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
-        if (handshake == null || !handshake.failUnhandled(cause)) {
+        if (handshake == null || !handshake.fail(cause)) {
             LOG.warn("{} closing a connection on an unhandled exception", ctx.channel(), cause);
             ctx.close();
         }

@@ -1,8 +1,6 @@
 package io.github.wsclose;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 
@@ -36,8 +34,8 @@ final class Utf8 {
      * place; any other is first copied in one call to a per-thread array, so that the decoding
      * loop reads plain array elements rather than calling {@code getByte} per byte.
      *
-     * @throws CorruptedWebSocketFrameException with status 1007 naming the first fault and
-     *                                          its byte offset
+     * @throws IllegalArgumentException naming the first fault and its byte offset; the codec
+     *                                  answers it with 1007 ({@link ClosePayload#decode(ByteBuf)})
      */
     static String decode(ByteBuf buf, int index, int length) {
         if (length == 0) {
@@ -196,10 +194,8 @@ final class Utf8 {
         return b0 == 0xED ? "surrogate code point" : "code point above U+10FFFF";
     }
 
-    private static CorruptedWebSocketFrameException invalid(String fault, int offset) {
-        // invalid UTF-8 in a close reason MUST fail the connection with 1007 (RFC 6455 §8.1, §7.4.1)
-        return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA,
-                "close reason is not valid UTF-8: " + fault + " at byte " + offset);
+    private static IllegalArgumentException invalid(String fault, int offset) {
+        return new IllegalArgumentException("close reason is not valid UTF-8: " + fault + " at byte " + offset);
     }
 
     /** Per-thread room to copy a reason's bytes into and decode its chars into. */

@@ -39,8 +39,8 @@ class CloseFrameDecoderTest {
 
         assertThat(channel.writeInbound(frame)).isTrue();
 
-        assertThat((Object) channel.readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, "restarting"));
-        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.<Object>readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, "restarting"));
+        assertThat(channel.<Object>readInbound()).isNull();
         assertThat(frame.refCnt()).isZero();
     }
 
@@ -50,7 +50,7 @@ class CloseFrameDecoderTest {
 
         channel.writeInbound(frame);
 
-        assertThat((Object) channel.readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
+        assertThat(channel.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
         assertThat(frame.refCnt()).isZero();
     }
 
@@ -60,7 +60,7 @@ class CloseFrameDecoderTest {
 
         channel.writeInbound(frame);
 
-        assertThat((Object) channel.readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "done €"));
+        assertThat(channel.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "done €"));
         assertThat(frame.refCnt()).isZero();
     }
 
@@ -81,8 +81,8 @@ class CloseFrameDecoderTest {
         try {
             channel.writeInbound(text, ping);
 
-            assertThat((Object) channel.readInbound()).isSameAs(text);
-            assertThat((Object) channel.readInbound()).isSameAs(ping);
+            assertThat(channel.<Object>readInbound()).isSameAs(text);
+            assertThat(channel.<Object>readInbound()).isSameAs(ping);
             assertThat(text.refCnt()).isEqualTo(1);
             assertThat(text.text()).isEqualTo("hello");
             assertThat(ping.refCnt()).isEqualTo(1);
@@ -99,8 +99,8 @@ class CloseFrameDecoderTest {
         try {
             channel.writeInbound(buf, plain);
 
-            assertThat((Object) channel.readInbound()).isSameAs(buf);
-            assertThat((Object) channel.readInbound()).isSameAs(plain);
+            assertThat(channel.<Object>readInbound()).isSameAs(buf);
+            assertThat(channel.<Object>readInbound()).isSameAs(plain);
             assertThat(buf.refCnt()).isEqualTo(1);
             assertThat(buf.readerIndex()).isZero();
         } finally {
@@ -166,7 +166,7 @@ class CloseFrameDecoderTest {
 
         channel.writeInbound(frame(payload(4000, "busy")));
 
-        assertThat((Object) channel.readInbound()).isEqualTo(new CloseReason((short) 4000, "busy"));
+        assertThat(channel.<Object>readInbound()).isEqualTo(CloseReason.of(4000, "busy"));
     }
 
     @Test
@@ -180,8 +180,8 @@ class CloseFrameDecoderTest {
             channel.writeInbound(frame(payload(1000, "one")));
             other.writeInbound(frame(payload(1001, "two")));
 
-            assertThat((Object) channel.readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "one"));
-            assertThat((Object) other.readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, "two"));
+            assertThat(channel.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "one"));
+            assertThat(other.<Object>readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, "two"));
         } finally {
             other.finishAndReleaseAll();
         }

@@ -33,8 +33,8 @@ class CloseFrameEncoderTest {
         return Stream.of(
                 Arguments.of(new CloseReason(Codes.NORMAL, ""), "03 E8"),
                 Arguments.of(new CloseReason(Codes.GOING_AWAY, "restarting"), "03 E9 72 65 73 74 61 72 74 69 6E 67"),
-                Arguments.of(new CloseReason((short) 4000, "busy"), "0F A0 62 75 73 79"),
-                Arguments.of(new CloseReason((short) 3000, "é€😀"), "0B B8 C3 A9 E2 82 AC F0 9F 98 80"),
+                Arguments.of(CloseReason.of(4000, "busy"), "0F A0 62 75 73 79"),
+                Arguments.of(CloseReason.of(3000, "é€😀"), "0B B8 C3 A9 E2 82 AC F0 9F 98 80"),
                 Arguments.of(new CloseReason(Codes.BAD_GATEWAY, null), "03 F6"),
                 Arguments.of(new CloseReason(Codes.NO_STATUS_RECEIVED, ""), ""));
     }
@@ -57,7 +57,7 @@ class CloseFrameEncoderTest {
 
     @Test
     void theWriteSucceeds() {
-        ChannelFuture future = channel.writeOneOutbound(new CloseReason((short) 4999, "x"));
+        ChannelFuture future = channel.writeOneOutbound(CloseReason.of(4999, "x"));
         channel.flushOutbound();
 
         assertThat(future.isSuccess()).isTrue();
@@ -84,20 +84,8 @@ class CloseFrameEncoderTest {
         }
     }
 
-    static Stream<Arguments> unsendable() {
-        return Stream.of(
-                Arguments.of(new CloseReason((short) 999, ""), "close status 999 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NO_STATUS_RECEIVED, "x"), "close status 1005 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.CLOSED_ABNORMALLY, ""), "close status 1006 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.TLS_HANDSHAKE_FAILED, "tls"), "close status 1015 must not appear on the wire"),
-                Arguments.of(new CloseReason((short) 5000, ""), "close status 5000 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "a".repeat(124)), "close reason too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "é".repeat(62)), "close reason too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "x\uD800"), "unpaired surrogate at index 1"));
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("unsendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
     void anUnsendableReasonFailsTheWriteAndWritesNothing(CloseReason reason, String why) {
         ChannelFuture future = channel.writeOneOutbound(reason);
         channel.flushOutbound();
@@ -110,7 +98,7 @@ class CloseFrameEncoderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("unsendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
     void writeOutboundReportsTheFailure(CloseReason reason, String why) {
         assertThatThrownBy(() -> channel.writeOutbound(reason))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -120,7 +108,7 @@ class CloseFrameEncoderTest {
 
     @Test
     void keepsEncodingAfterAFailedWrite() {
-        ChannelFuture failed = channel.writeOneOutbound(new CloseReason((short) 1004, ""));
+        ChannelFuture failed = channel.writeOneOutbound(CloseReason.of(1004, ""));
         channel.writeOutbound(new CloseReason(Codes.TRY_AGAIN_LATER, "later"));
 
         assertThat(failed.cause()).isInstanceOf(IllegalArgumentException.class);
@@ -142,10 +130,10 @@ class CloseFrameEncoderTest {
         try {
             channel.writeOutbound(text, close, buf, plain);
 
-            assertThat((Object) channel.readOutbound()).isSameAs(text);
-            assertThat((Object) channel.readOutbound()).isSameAs(close);
-            assertThat((Object) channel.readOutbound()).isSameAs(buf);
-            assertThat((Object) channel.readOutbound()).isSameAs(plain);
+            assertThat(channel.<Object>readOutbound()).isSameAs(text);
+            assertThat(channel.<Object>readOutbound()).isSameAs(close);
+            assertThat(channel.<Object>readOutbound()).isSameAs(buf);
+            assertThat(channel.<Object>readOutbound()).isSameAs(plain);
             assertThat(text.refCnt()).isEqualTo(1);
             assertThat(close.refCnt()).isEqualTo(1);
             assertThat(buf.refCnt()).isEqualTo(1);

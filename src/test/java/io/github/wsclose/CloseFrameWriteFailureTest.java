@@ -54,7 +54,8 @@ class CloseFrameWriteFailureTest {
         CloseReport report = onlyReport();
         assertThat(report.reason().unsignedCode()).isEqualTo(1006);
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
-        assertThat(report.cause()).isSameAs(transport.failure);
+        assertThat(report.cause()).isEqualTo(CloseReport.Cause.TRANSPORT);
+        assertThat(report.failure()).isSameAs(transport.failure);
     }
 
     @Test
@@ -64,8 +65,9 @@ class CloseFrameWriteFailureTest {
         assertOneCloseFrameTriedAndChannelClosed();
         CloseReport report = onlyReport();
         assertThat(report.reason()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "done"));
+        assertThat(report.cause()).isEqualTo(CloseReport.Cause.TRANSPORT);
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
-        assertThat(report.cause()).as("why the handshake did not complete").isSameAs(transport.failure);
+        assertThat(report.failure()).as("why the handshake did not complete").isSameAs(transport.failure);
     }
 
     @Test
@@ -78,13 +80,14 @@ class CloseFrameWriteFailureTest {
         CloseReport report = onlyReport();
         assertThat(report.reason().unsignedCode()).as("no close frame went out either way").isEqualTo(1006);
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
-        assertThat(report.cause()).as("the first failure").isSameAs(violation);
+        assertThat(report.cause()).isEqualTo(CloseReport.Cause.PROTOCOL_ERROR);
+        assertThat(report.failure()).as("the first failure").isSameAs(violation);
     }
 
     private void assertOneCloseFrameTriedAndChannelClosed() {
         assertThat(channel.isOpen()).isFalse();
         assertThat(transport.refused).as("close frames refused").hasSize(1);
-        assertThat((Object) channel.readOutbound()).as("nothing reached the wire").isNull();
+        assertThat(channel.<Object>readOutbound()).as("nothing reached the wire").isNull();
     }
 
     private CloseReport onlyReport() {

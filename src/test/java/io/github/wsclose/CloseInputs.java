@@ -73,9 +73,9 @@ final class CloseInputs {
     static Gen<CloseReason> sendableReasons() {
         return in -> {
             if (draw(in, 0, 15) == 0) {
-                return new CloseReason((short) 1005, "");
+                return CloseReason.of(1005, "");
             }
-            return new CloseReason((short) sendableCode(in), fitting(reasonTexts().generate(in), 123));
+            return CloseReason.of(sendableCode(in), fitting(reasonTexts().generate(in), 123));
         };
     }
 
@@ -86,7 +86,7 @@ final class CloseInputs {
             for (int n = draw(in, 0, 2); n > 0; n--) {
                 text.append(reasonTexts().generate(in)); // up to 180 code points: often past 123 bytes
             }
-            return new CloseReason((short) (int) codes().generate(in), text.toString());
+            return CloseReason.of((int) codes().generate(in), text.toString());
         };
     }
 

@@ -30,8 +30,7 @@ final class CloseMeters {
                     Stream.of("3xxx", "4xxx", "other")).collect(Collectors.toUnmodifiableSet()),
             "initiator", Set.of("local", "remote"),
             "clean", Set.of("true", "false"),
-            "cause", Set.of("peer", "application", "protocol_error", "message_too_big", "unexpected_error",
-                    "close_timeout", "drain", "transport"),
+            "cause", Arrays.stream(CloseReport.Cause.values()).map(CloseMetrics::tag).collect(Collectors.toUnmodifiableSet()),
             "reason", Set.of("timeout", "bad_request", "version", "not_found", "drain", "other"));
 
     /** The tags each meter has. */

@@ -4,7 +4,6 @@ import static io.github.wsclose.CloseMeters.closeTags;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
-import io.netty.channel.Channel;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -29,13 +28,13 @@ class CloseMetricsInteropTest {
 
     @Test
     void eachCloseCountsOnceWithTheTagsOfItsReport() throws Exception {
-        try (TestServer server = TestServer.startWith(meters.handler)) {
+        try (TestServer server = TestServer.builder().inFront(() -> meters.handler).start()) {
             JdkClientListener client = new JdkClientListener();
             WebSocket ws = client.open(http, server.uri()).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            Channel connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
             assertThat(meters.active()).isEqualTo(1);
             ws.sendClose(4000, "bye").get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            server.reportOf(connection);
+            connection.report();
             assertThat(meters.onlyClose()).isEqualTo(closeTags("4xxx", "remote", "true", "peer"));
 
             client = new JdkClientListener();
@@ -43,13 +42,13 @@ class CloseMetricsInteropTest {
             connection = server.nextConnection();
             ws.sendText(TestServer.closeCommand(1013, "later"), true);
             assertThat(client.awaitClose()).isEqualTo(new CloseReason(CloseReason.Codes.TRY_AGAIN_LATER, "later"));
-            server.reportOf(connection);
+            connection.report();
 
             client = new JdkClientListener();
             ws = client.open(http, server.uri()).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
             connection = server.nextConnection();
             ws.abort();
-            server.reportOf(connection);
+            connection.report();
 
             assertThat(meters.closes()).containsOnly(
                     entry(closeTags("4xxx", "remote", "true", "peer"), 1.0),
@@ -62,7 +61,7 @@ class CloseMetricsInteropTest {
 
     @Test
     void activeGaugeIsBackToZeroAfterADrain() throws Exception {
-        try (TestServer server = TestServer.startWith(meters.handler)) {
+        try (TestServer server = TestServer.builder().inFront(() -> meters.handler).start()) {
             List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
             List<JdkClientListener> clients = new ArrayList<>();
             for (int i = 0; i < DRAINED; i++) {
@@ -71,7 +70,7 @@ class CloseMetricsInteropTest {
                 opening.add(client.open(http, server.uri()));
             }
             CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            List<Channel> connections = new ArrayList<>();
+            List<TestServer.Connection> connections = new ArrayList<>();
             for (int i = 0; i < DRAINED; i++) {
                 connections.add(server.nextConnection());
             }
@@ -79,8 +78,8 @@ class CloseMetricsInteropTest {
 
             GracefulDrain.Result result = GracefulDrain.drain(server.connections(), DRAIN, Duration.ofSeconds(5))
                     .get(5 + TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            for (Channel connection : connections) {
-                server.reportOf(connection);
+            for (TestServer.Connection connection : connections) {
+                connection.report();
             }
 
             assertThat(result.connections()).isEqualTo(DRAINED);

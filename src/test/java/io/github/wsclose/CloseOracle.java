@@ -33,7 +33,7 @@ final class CloseOracle {
     /** Judges a close frame payload. */
     static Verdict judge(byte[] payload) {
         if (payload.length == 0) {
-            return Verdict.valid(new CloseReason((short) 1005, ""));
+            return Verdict.valid(CloseReason.of(1005, ""));
         }
         if (payload.length == 1 || payload.length > 125) {
             return Verdict.error(1002);
@@ -43,7 +43,7 @@ final class CloseOracle {
             return Verdict.error(1002);
         }
         String message = decodeUtf8(payload, 2, payload.length - 2);
-        return message == null ? Verdict.error(1007) : Verdict.valid(new CloseReason((short) code, message));
+        return message == null ? Verdict.error(1007) : Verdict.valid(CloseReason.of(code, message));
     }
 
     /** The codes that may appear in a close frame: 1000–1003, 1007–1014, 3000–4999. */

@@ -41,7 +41,7 @@ class ClosePayloadDecodeTest {
     @Test
     void twoBytePayloadIsTheCodeAlone() {
         assertThat(decode(payload(1000, ""))).isEqualTo(new CloseReason(Codes.NORMAL, ""));
-        assertThat(decode(payload(4000, ""))).isEqualTo(new CloseReason((short) 4000, ""));
+        assertThat(decode(payload(4000, ""))).isEqualTo(CloseReason.of(4000, ""));
     }
 
     @Test
@@ -143,8 +143,8 @@ class ClosePayloadDecodeTest {
 
     @Test
     void codeOnlyPayloadOfAnUnnamedCodeDecodesToAnEqualValue() {
-        assertThat(decode(payload(3000, ""))).isEqualTo(new CloseReason((short) 3000, ""));
-        assertThat(decode(payload(4999, ""))).isEqualTo(new CloseReason((short) 4999, ""));
+        assertThat(decode(payload(3000, ""))).isEqualTo(CloseReason.of(3000, ""));
+        assertThat(decode(payload(4999, ""))).isEqualTo(CloseReason.of(4999, ""));
     }
 
     @Test

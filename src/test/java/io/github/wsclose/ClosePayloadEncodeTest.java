@@ -15,12 +15,9 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.nio.ReadOnlyBufferException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,33 +26,20 @@ class ClosePayloadEncodeTest {
 
     private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
 
-    private static final String ASCII_12 = "hello, world";
-    private static final String MULTIBYTE_123 = "€".repeat(40) + "éa"; // 120 + 2 + 1 bytes
 
     // ---- round trips ------------------------------------------------------------------------------
 
-    static Stream<Arguments> sendable() {
-        List<Integer> codes = new ArrayList<>();
-        for (Codes named : Codes.values()) {
-            if (named.mayAppearOnWire()) {
-                codes.add(named.unsignedCode());
-            }
-        }
-        codes.addAll(List.of(3000, 3999, 4000, 4999));
-        return codes.stream().flatMap(code -> Stream.of("", ASCII_12, MULTIBYTE_123).map(reason -> Arguments.of(code, reason)));
-    }
-
     @Test
     void fixturesHaveTheirSizes() {
-        assertThat(Utf8.encodedLength(ASCII_12)).isEqualTo(12);
-        assertThat(payload(0, MULTIBYTE_123)).hasSize(2 + 123);
-        assertThat(sendable()).hasSize((12 + 4) * 3);
+        assertThat(Utf8.encodedLength(CloseReasonTable.ASCII_12)).isEqualTo(12);
+        assertThat(payload(0, CloseReasonTable.MULTIBYTE_123)).hasSize(2 + 123);
+        assertThat(CloseReasonTable.sendable()).hasSize((12 + 4) * 3);
     }
 
     @ParameterizedTest(name = "{0} \"{1}\"")
-    @MethodSource("sendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#sendable")
     void encodesTheCodeBigEndianThenTheUtf8Reason(int code, String message) {
-        CloseReason reason = new CloseReason((short) code, message);
+        CloseReason reason = CloseReason.of(code, message);
         ByteBuf encoded = ClosePayload.encode(reason, ALLOC);
         try {
             assertThat(bytes(encoded)).isEqualTo(payload(code, message));
@@ -66,9 +50,9 @@ class ClosePayloadEncodeTest {
     }
 
     @ParameterizedTest(name = "{0} \"{1}\"")
-    @MethodSource("sendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#sendable")
     void newFrameCarriesThePayloadInAFinalFrame(int code, String message) {
-        CloseWebSocketFrame frame = ClosePayload.newFrame(new CloseReason((short) code, message), ALLOC);
+        CloseWebSocketFrame frame = ClosePayload.newFrame(CloseReason.of(code, message), ALLOC);
         try {
             assertThat(frame.isFinalFragment()).isTrue();
             assertThat(frame.rsv()).isZero();
@@ -76,7 +60,7 @@ class ClosePayloadEncodeTest {
             // Netty reads the same frame back
             assertThat(frame.statusCode()).isEqualTo(code);
             assertThat(frame.reasonText()).isEqualTo(message);
-            assertThat(ClosePayload.decode(frame)).isEqualTo(new CloseReason((short) code, message));
+            assertThat(ClosePayload.decode(frame)).isEqualTo(CloseReason.of(code, message));
         } finally {
             frame.release();
         }
@@ -106,7 +90,7 @@ class ClosePayloadEncodeTest {
     void encodedLengthIsThePayloadSize() {
         assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NO_STATUS_RECEIVED, ""))).isZero();
         assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, ""))).isEqualTo(2);
-        assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, MULTIBYTE_123))).isEqualTo(125);
+        assertThat(ClosePayload.encodedLength(new CloseReason(Codes.NORMAL, CloseReasonTable.MULTIBYTE_123))).isEqualTo(125);
     }
 
     // ---- rejections -------------------------------------------------------------------------------
@@ -115,7 +99,7 @@ class ClosePayloadEncodeTest {
     @ValueSource(ints = {0, 999, 1004, 1006, 1015, 1016, 2999, 5000, 65535})
     void rejectsCodesThatMayNotBeSent(int code) {
         for (String message : new String[] {"", "why"}) {
-            assertRejected(new CloseReason((short) code, message), "close status " + code + " must not appear on the wire");
+            assertRejected(CloseReason.of(code, message), "close status " + code + " must not appear on the wire");
         }
     }
 
@@ -130,7 +114,7 @@ class ClosePayloadEncodeTest {
     @ValueSource(ints = {1000, 3000, 4999})
     void acceptsTheBoundaryCodesWithEmptyAndFullReasons(int code) {
         for (String message : new String[] {"", "a".repeat(123)}) {
-            ByteBuf encoded = ClosePayload.encode(new CloseReason((short) code, message), ALLOC);
+            ByteBuf encoded = ClosePayload.encode(CloseReason.of(code, message), ALLOC);
             try {
                 assertThat(bytes(encoded)).isEqualTo(payload(code, message));
             } finally {

@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,9 +64,10 @@ class CloseReasonTest {
     void namedCodeHasItsStatusCode(String name, int code) {
         Codes named = Codes.valueOf(name);
 
-        assertThat(named.code()).isEqualTo((short) code);
+        assertThat(Short.toUnsignedInt(named.code())).isEqualTo(code);
         assertThat(named.unsignedCode()).isEqualTo(code);
-        assertThat(Codes.byCode((short) code)).isSameAs(named);
+        assertThat(Codes.byCode(code)).isSameAs(named);
+        assertThat(Codes.byCode(named.code())).isSameAs(named);
     }
 
     @Test
@@ -83,17 +85,20 @@ class CloseReasonTest {
         List<String> mismatches = new ArrayList<>();
         int checked = 0;
         int found = 0;
-        for (int i = Short.MIN_VALUE; i <= Short.MAX_VALUE; i++) {
-            short code = (short) i;
-            String expected = NAMED.get(Short.toUnsignedInt(code));
+        for (int unsigned = 0; unsigned <= 0xFFFF; unsigned++) {
+            short code = CloseReason.of(unsigned, "").code();
+            String expected = NAMED.get(unsigned);
             Codes actual = Codes.byCode(code);
             if (!Objects.equals(expected, actual == null ? null : actual.name())) {
-                mismatches.add(Short.toUnsignedInt(code) + ": expected " + expected + " but was " + actual);
+                mismatches.add(unsigned + ": expected " + expected + " but was " + actual);
+            }
+            if (Codes.byCode(unsigned) != actual) {
+                mismatches.add(unsigned + ": byCode(int) gives " + Codes.byCode(unsigned) + ", byCode(short) " + actual);
             }
             if (actual != null) {
                 found++;
                 if (actual.code() != code) {
-                    mismatches.add(Short.toUnsignedInt(code) + ": byCode returned " + actual + " with code " + actual.code());
+                    mismatches.add(unsigned + ": byCode returned " + actual + " with code " + actual.code());
                 }
             }
             checked++;
@@ -122,9 +127,29 @@ class CloseReasonTest {
 
     @Test
     void nullMessageIsTakenAsEmpty() {
-        assertThat(new CloseReason((short) 4000, null).message()).isEmpty();
+        assertThat(CloseReason.of(4000, null).message()).isEmpty();
         assertThat(new CloseReason(Codes.NORMAL, null).message()).isEmpty();
-        assertThat(new CloseReason(Codes.NORMAL, null)).isEqualTo(new CloseReason((short) 1000, ""));
+        assertThat(new CloseReason(Codes.NORMAL, null)).isEqualTo(CloseReason.of(1000, ""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1000, 4000, 32768, 65535})
+    void ofTakesAnyUnsigned16BitInt(int code) {
+        assertThat(CloseReason.of(code, "x").unsignedCode()).isEqualTo(code);
+        assertThat(CloseReason.of(code, null).message()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 65536, Integer.MIN_VALUE, Integer.MAX_VALUE})
+    void ofRejectsAnIntThatIsNotA16BitCode(int code) {
+        assertThatIllegalArgumentException().isThrownBy(() -> CloseReason.of(code, ""))
+                .withMessage("close status " + code + " is not a 16-bit code (expected: 0-65535)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 0, 999, 1004, 1016, 65535, 65536 + 1000, Integer.MIN_VALUE, Integer.MAX_VALUE})
+    void byCodeOfAnIntIsNullForEveryCodeWithoutAName(int code) {
+        assertThat(Codes.byCode(code)).isNull();
     }
 
     @Test
@@ -136,7 +161,7 @@ class CloseReasonTest {
     void namedConstructorTakesTheCode() {
         CloseReason reason = new CloseReason(Codes.GOING_AWAY, "restarting");
 
-        assertThat(reason.code()).isEqualTo((short) 1001);
+        assertThat(reason.unsignedCode()).isEqualTo(1001);
         assertThat(reason.message()).isEqualTo("restarting");
     }
 
@@ -151,35 +176,35 @@ class CloseReasonTest {
         "0     | ''         | 0",
     })
     void toStringNamesTheCode(int code, String message, String expected) {
-        assertThat(new CloseReason((short) code, message)).hasToString(expected);
+        assertThat(CloseReason.of(code, message)).hasToString(expected);
     }
 
     @Test
     void knownReasonIsTheNamedCodeOrNull() {
-        assertThat(new CloseReason((short) 1001, "").knownReason()).isSameAs(Codes.GOING_AWAY);
-        assertThat(new CloseReason((short) 1015, "").knownReason()).isSameAs(Codes.TLS_HANDSHAKE_FAILED);
-        assertThat(new CloseReason((short) 1004, "").knownReason()).isNull();
-        assertThat(new CloseReason((short) 4000, "").knownReason()).isNull();
-        assertThat(new CloseReason((short) -1, "").knownReason()).isNull();
+        assertThat(CloseReason.of(1001, "").knownReason()).isSameAs(Codes.GOING_AWAY);
+        assertThat(CloseReason.of(1015, "").knownReason()).isSameAs(Codes.TLS_HANDSHAKE_FAILED);
+        assertThat(CloseReason.of(1004, "").knownReason()).isNull();
+        assertThat(CloseReason.of(4000, "").knownReason()).isNull();
+        assertThat(CloseReason.of(65535, "").knownReason()).isNull();
     }
 
     @Test
     void unsignedCodeReadsTheShortAsUnsigned() {
-        CloseReason reason = new CloseReason((short) 65535, "");
+        CloseReason reason = CloseReason.of(65535, "");
 
-        assertThat(reason.code()).isEqualTo((short) -1);
+        assertThat(reason.code()).as("held signed").isNegative();
         assertThat(reason.unsignedCode()).isEqualTo(65535);
-        assertThat(new CloseReason((short) 0x8000, "").unsignedCode()).isEqualTo(32768);
-        assertThat(new CloseReason((short) 4999, "").unsignedCode()).isEqualTo(4999);
+        assertThat(CloseReason.of(0x8000, "").unsignedCode()).isEqualTo(32768);
+        assertThat(CloseReason.of(4999, "").unsignedCode()).isEqualTo(4999);
     }
 
     @Test
     void isAValue() {
-        assertThat(new CloseReason((short) 4000, "busy"))
-                .isEqualTo(new CloseReason((short) 4000, "busy"))
-                .hasSameHashCodeAs(new CloseReason((short) 4000, "busy"))
-                .isNotEqualTo(new CloseReason((short) 4000, "Busy"))
-                .isNotEqualTo(new CloseReason((short) 4001, "busy"));
+        assertThat(CloseReason.of(4000, "busy"))
+                .isEqualTo(CloseReason.of(4000, "busy"))
+                .hasSameHashCodeAs(CloseReason.of(4000, "busy"))
+                .isNotEqualTo(CloseReason.of(4000, "Busy"))
+                .isNotEqualTo(CloseReason.of(4001, "busy"));
     }
 
     // ---- truncated ------------------------------------------------------------------------------
@@ -274,11 +299,18 @@ class CloseReasonTest {
     // ---- requireSendable ------------------------------------------------------------------------
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"1000 | ''", "1014 | bad gateway", "3000 | x", "4999 | ''", "1005 | ''"})
+    @MethodSource("io.github.wsclose.CloseReasonTable#sendable")
     void requireSendableReturnsASendableReason(int code, String message) {
-        CloseReason reason = new CloseReason((short) code, message);
+        CloseReason reason = CloseReason.of(code, message);
 
         assertThat(reason.requireSendable()).isSameAs(reason);
+    }
+
+    @Test
+    void requireSendableAcceptsTheEmptyClose() {
+        CloseReason empty = new CloseReason(Codes.NO_STATUS_RECEIVED, "");
+
+        assertThat(empty.requireSendable()).isSameAs(empty);
     }
 
     @Test
@@ -288,20 +320,8 @@ class CloseReasonTest {
         assertThat(reason.requireSendable()).isSameAs(reason);
     }
 
-    static Stream<Arguments> unsendable() {
-        return Stream.of(
-                Arguments.of(new CloseReason((short) 999, ""), "close status 999 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.CLOSED_ABNORMALLY, ""), "close status 1006 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NO_STATUS_RECEIVED, "x"), "close status 1005 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.TLS_HANDSHAKE_FAILED, ""), "close status 1015 must not appear on the wire"),
-                Arguments.of(new CloseReason((short) 65535, ""), "close status 65535 must not appear on the wire"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "a".repeat(124)), "too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "é".repeat(62)), "too long: 124 bytes"),
-                Arguments.of(new CloseReason(Codes.NORMAL, "bad \uD800"), "unpaired surrogate"));
-    }
-
     @ParameterizedTest
-    @MethodSource("unsendable")
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
     void requireSendableNamesTheFault(CloseReason reason, String fault) {
         assertThatThrownBy(reason::requireSendable)
                 .isInstanceOf(IllegalArgumentException.class)
@@ -313,10 +333,10 @@ class CloseReasonTest {
     @Test
     void ofNettyStatusTakesCodeAndReasonText() {
         assertThat(CloseReason.of(WebSocketCloseStatus.NORMAL_CLOSURE))
-                .isEqualTo(new CloseReason((short) 1000, WebSocketCloseStatus.NORMAL_CLOSURE.reasonText()));
+                .isEqualTo(CloseReason.of(1000, WebSocketCloseStatus.NORMAL_CLOSURE.reasonText()));
         assertThat(CloseReason.of(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE).knownReason()).isSameAs(Codes.GOING_AWAY);
         assertThat(CloseReason.of(WebSocketCloseStatus.INVALID_PAYLOAD_DATA).knownReason()).isSameAs(Codes.NOT_CONSISTENT);
-        assertThat(CloseReason.of(new WebSocketCloseStatus(4000, "busy"))).isEqualTo(new CloseReason((short) 4000, "busy"));
+        assertThat(CloseReason.of(new WebSocketCloseStatus(4000, "busy"))).isEqualTo(CloseReason.of(4000, "busy"));
     }
 
     @Test
@@ -354,13 +374,13 @@ class CloseReasonTest {
         assertThat(abnormal.reasonText()).isEmpty();
 
         assertThat(new CloseReason(Codes.NO_STATUS_RECEIVED, "").toCloseStatus().code()).isEqualTo(1005);
-        assertThat(new CloseReason((short) 65535, "x").toCloseStatus().code()).isEqualTo(65535);
+        assertThat(CloseReason.of(65535, "x").toCloseStatus().code()).isEqualTo(65535);
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1000, 1005, 1006, 1015, 3000, 4999, 65535})
     void closeStatusRoundTrip(int code) {
-        CloseReason reason = new CloseReason((short) code, "why");
+        CloseReason reason = CloseReason.of(code, "why");
 
         assertThat(CloseReason.of(reason.toCloseStatus())).isEqualTo(reason);
     }

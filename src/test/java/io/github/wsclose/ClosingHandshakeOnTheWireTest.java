@@ -35,7 +35,7 @@ class ClosingHandshakeOnTheWireTest {
             assertThat(ws.channel.isOpen()).isFalse();
             CloseReason normal = new CloseReason(Codes.NORMAL, "");
             assertThat(ws.applicationReads()).isEqualTo(normal);
-            assertThat(ws.report()).isEqualTo(new CloseReport(normal, REMOTE, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(normal, normal, normal, REMOTE, true, Duration.ZERO, CloseReport.Cause.PEER, null));
         }
     }
 
@@ -82,7 +82,8 @@ class ClosingHandshakeOnTheWireTest {
             assertThat(ws.sentBytes()).isEqualTo(closeFrame(1002, message));
             assertThat(ws.channel.isOpen()).isFalse();
             CloseReport report = ws.report();
-            assertThat(report.reason()).isEqualTo(new CloseReason(Codes.PROTOCOL_ERROR, message));
+            assertThat(report.sent()).isEqualTo(new CloseReason(Codes.PROTOCOL_ERROR, message));
+            assertThat(report.reason()).isEqualTo(new CloseReason(Codes.CLOSED_ABNORMALLY, ""));
             assertThat(report.initiator()).isEqualTo(LOCAL);
             assertThat(report.clean()).isFalse();
         }
@@ -109,7 +110,7 @@ class ClosingHandshakeOnTheWireTest {
             assertThat(sent.substring(0, 2)).isEqualTo("88");
             assertThat(sent.substring(4, 8)).as("status").isEqualTo("03ef");
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report().reason().knownReason()).isEqualTo(Codes.NOT_CONSISTENT);
+            assertThat(ws.report().sent().knownReason()).isEqualTo(Codes.NOT_CONSISTENT);
         }
     }
 
@@ -122,7 +123,7 @@ class ClosingHandshakeOnTheWireTest {
             assertThat(sent.substring(0, 2)).isEqualTo("88");
             assertThat(sent.substring(4, 8)).as("status").isEqualTo("03f1");
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report().reason().knownReason()).isEqualTo(Codes.TOO_BIG);
+            assertThat(ws.report().sent().knownReason()).isEqualTo(Codes.TOO_BIG);
         }
     }
 

@@ -26,12 +26,12 @@ class ConcurrentCloseTest {
     private static final int RACES = 200;
     private static final long WAIT_SECONDS = 10;
 
-    private static LoopbackServer server;
+    private static TestServer server;
     private static ExecutorService peers;
 
     @BeforeAll
-    static void startServer() throws InterruptedException {
-        server = LoopbackServer.start(ClosingHandshakeConfig.server());
+    static void startServer() {
+        server = TestServer.start();
         peers = Executors.newSingleThreadExecutor();
     }
 
@@ -44,14 +44,14 @@ class ConcurrentCloseTest {
     @Test
     void closeTwiceSendsOneCloseFrame() throws Exception {
         try (RawClient peer = RawClient.upgrade(server.port())) {
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
 
             ChannelFuture first = connection.channel().close();
             ChannelFuture second = connection.channel().close();
             assertThat(peer.readFrame()).isEqualTo(WireFrame.close(1001, ""));
             peer.send(WireFrame.close(1001, ""));
 
-            assertThat(peer.readUntilClosed()).as("frames after the close frame").isEmpty();
+            assertThat(peer.readUntilClosed().frames()).as("frames after the close frame").isEmpty();
             CloseReport report = connection.report();
             assertThat(report.clean()).isTrue();
             assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
@@ -66,13 +66,13 @@ class ConcurrentCloseTest {
         int writesAfterTeardown = 0;
         for (int race = 0; race < RACES; race++) {
             try (RawClient peer = RawClient.upgrade(server.port())) {
-                LoopbackServer.Connection connection = server.nextConnection();
+                TestServer.Connection connection = server.nextConnection();
                 Channel channel = connection.channel();
                 CyclicBarrier start = new CyclicBarrier(2);
                 Future<List<WireFrame>> received = peers.submit(() -> {
                     start.await(WAIT_SECONDS, TimeUnit.SECONDS);
                     peer.send(WireFrame.close(4000, "peer"));
-                    return peer.readUntilClosed();
+                    return peer.readUntilClosed().frames();
                 });
 
                 start.await(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -104,7 +104,7 @@ class ConcurrentCloseTest {
     @Test
     void writesAfterTheCloseFailAndAreReleased() throws Exception {
         try (RawClient peer = RawClient.upgrade(server.port())) {
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
             Channel channel = connection.channel();
 
             channel.close();
@@ -117,7 +117,7 @@ class ConcurrentCloseTest {
 
             assertThat(peer.readFrame()).isEqualTo(WireFrame.close(1001, ""));
             peer.send(WireFrame.close(1001, ""));
-            assertThat(peer.readUntilClosed()).as("nothing after the close frame").isEmpty();
+            assertThat(peer.readUntilClosed().frames()).as("nothing after the close frame").isEmpty();
             connection.report();
 
             TextWebSocketFrame afterTcp = new TextWebSocketFrame("after TCP closed");

@@ -2,7 +2,6 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -30,7 +29,7 @@ class DrainInteropTest {
         try (TestServer server = TestServer.start()) {
             HttpClient http = HttpClient.newHttpClient();
             List<JdkClientListener> clients = new ArrayList<>();
-            List<Channel> connections = new ArrayList<>();
+            List<TestServer.Connection> connections = new ArrayList<>();
             for (int batch = 0; batch < CONNECTIONS / OPENED_AT_ONCE; batch++) {
                 List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
                 for (int i = 0; i < OPENED_AT_ONCE; i++) {
@@ -57,9 +56,10 @@ class DrainInteropTest {
                 assertThat(client.awaitClose()).isEqualTo(DRAIN);
                 assertThat(client.sawError()).isFalse();
             }
-            for (Channel connection : connections) {
-                CloseReport report = server.reportOf(connection);
-                assertThat(report.reason()).isEqualTo(DRAIN);
+            for (TestServer.Connection connection : connections) {
+                CloseReport report = connection.report();
+                assertThat(report.sent()).isEqualTo(DRAIN);
+                assertThat(report.cause()).isEqualTo(CloseReport.Cause.DRAIN);
                 assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
                 assertThat(report.clean()).as("clean close of %s", report).isTrue();
             }

@@ -1,5 +1,9 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.CloseReport.Cause.MESSAGE_TOO_BIG;
+import static io.github.wsclose.CloseReport.Cause.PROTOCOL_ERROR;
+import static io.github.wsclose.CloseReport.Cause.TRANSPORT;
+import static io.github.wsclose.CloseReport.Cause.UNEXPECTED_ERROR;
 import static io.github.wsclose.CloseReport.Initiator.LOCAL;
 import static io.github.wsclose.CloseReport.Initiator.REMOTE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.wsclose.CloseReason.Codes;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -23,6 +28,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FailTheConnectionTest {
 
+    /** The reason of a connection that ended with no close frame from the peer (§7.1.5). */
+    private static final CloseReason NONE_RECEIVED = new CloseReason(Codes.CLOSED_ABNORMALLY, "");
+
     @ParameterizedTest
     @EnumSource(value = Codes.class, names = {"PROTOCOL_ERROR", "NOT_CONSISTENT", "TOO_BIG"})
     void corruptFrameClosesWithItsStatus(Codes status) {
@@ -34,7 +42,9 @@ class FailTheConnectionTest {
             CloseReason sent = new CloseReason(status, "bad frame");
             assertThat(ws.sentClose()).isEqualTo(sent);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(sent, LOCAL, false, Duration.ZERO, corrupt));
+            CloseReport.Cause cause = status == Codes.TOO_BIG ? MESSAGE_TOO_BIG : PROTOCOL_ERROR;
+            // failed by this end: the answer is not waited for, so the handshake never completes (§7.1.7)
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, sent, LOCAL, false, Duration.ZERO, cause, corrupt));
         }
     }
 
@@ -47,7 +57,23 @@ class FailTheConnectionTest {
 
             CloseReason sent = new CloseReason(Codes.TOO_BIG, "frame too big");
             assertThat(ws.sentClose()).isEqualTo(sent);
-            assertThat(ws.report()).isEqualTo(new CloseReport(sent, LOCAL, false, Duration.ZERO, wrapped));
+            assertThat(ws.report()).isEqualTo(
+                    new CloseReport(NONE_RECEIVED, null, sent, LOCAL, false, Duration.ZERO, MESSAGE_TOO_BIG, wrapped));
+        }
+    }
+
+    @Test
+    void messageOverAnAggregatorsLimitClosesWith1009() {
+        try (HandshakeChannel ws = HandshakeChannel.server()) {
+            // what Netty's WebSocketFrameAggregator throws for a fragmented message over its limit
+            TooLongFrameException tooLong = new TooLongFrameException("content length exceeded 65536 bytes.");
+
+            ws.channel.pipeline().fireExceptionCaught(tooLong);
+
+            CloseReason sent = new CloseReason(Codes.TOO_BIG, "content length exceeded 65536 bytes.");
+            assertThat(ws.sentClose()).isEqualTo(sent);
+            assertThat(ws.report()).isEqualTo(
+                    new CloseReport(NONE_RECEIVED, null, sent, LOCAL, false, Duration.ZERO, MESSAGE_TOO_BIG, tooLong));
         }
     }
 
@@ -89,7 +115,7 @@ class FailTheConnectionTest {
             CloseReason sent = new CloseReason(Codes.UNEXPECTED_CONDITION, "");
             assertThat(ws.sentClose()).isEqualTo(sent);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(sent, LOCAL, false, Duration.ZERO, bug));
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, sent, LOCAL, false, Duration.ZERO, UNEXPECTED_ERROR, bug));
         }
     }
 
@@ -102,8 +128,7 @@ class FailTheConnectionTest {
 
             assertThat(ws.sentCloses()).isEmpty();
             assertThat(ws.channel.isOpen()).isFalse();
-            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed without a close frame");
-            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, REMOTE, false, Duration.ZERO, reset));
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, null, REMOTE, false, Duration.ZERO, TRANSPORT, reset));
         }
     }
 
@@ -120,15 +145,16 @@ class FailTheConnectionTest {
             assertThat(ws.sentClose()).isEqualTo(ours);
             assertThat(ws.channel.isOpen()).isFalse();
             // no close frame came back: 1006 (§7.1.5), with the protocol error as the cause
-            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed before the peer's close frame");
-            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, LOCAL, false, Duration.ofMillis(30), corrupt));
+            assertThat(ws.report()).isEqualTo(
+                    new CloseReport(NONE_RECEIVED, null, ours, LOCAL, false, Duration.ofMillis(30), PROTOCOL_ERROR, corrupt));
         }
     }
 
     @Test
     void brokenTransportAfterOurCloseIsReportedAs1006() {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
-            ws.channel.writeAndFlush(new CloseReason(Codes.NORMAL, "done"));
+            CloseReason ours = new CloseReason(Codes.NORMAL, "done");
+            ws.channel.writeAndFlush(ours);
             ws.advance(Duration.ofMillis(30));
             IOException reset = new IOException("connection reset by peer");
 
@@ -136,8 +162,8 @@ class FailTheConnectionTest {
 
             assertThat(ws.sentCloses()).hasSize(1);
             assertThat(ws.channel.isOpen()).isFalse();
-            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed before the peer's close frame");
-            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, LOCAL, false, Duration.ofMillis(30), reset));
+            assertThat(ws.report()).isEqualTo(
+                    new CloseReport(NONE_RECEIVED, null, ours, LOCAL, false, Duration.ofMillis(30), TRANSPORT, reset));
         }
     }
 
@@ -150,7 +176,9 @@ class FailTheConnectionTest {
             assertThat(sent.knownReason()).isEqualTo(Codes.PROTOCOL_ERROR);
             assertThat(sent.message()).startsWith("close status 999 must not appear on the wire");
             assertThat(ws.applicationReads()).as("nothing for the application").isNull();
-            assertThat(ws.report().reason()).isEqualTo(sent);
+            assertThat(ws.report().sent()).isEqualTo(sent);
+            assertThat(ws.report().received()).as("an invalid close frame is not a close received").isNull();
+            assertThat(ws.report().reason()).isEqualTo(NONE_RECEIVED);
         }
     }
 
@@ -179,7 +207,11 @@ class FailTheConnectionTest {
             assertThat(ws.channel.isOpen()).isFalse();
             CloseReport report = ws.report();
             assertThat(report.clean()).isFalse();
-            assertThat(report.cause()).isInstanceOf(CorruptedWebSocketFrameException.class);
+            assertThat(report.cause()).isEqualTo(PROTOCOL_ERROR);
+            assertThat(report.failure()).isInstanceOf(CorruptedWebSocketFrameException.class)
+                    .hasMessage("close frame payload of 1 byte is too short (expected: 0 or >= 2)");
+            assertThat(report).isEqualTo(new CloseReport(NONE_RECEIVED, null, ours, LOCAL, false, Duration.ZERO, PROTOCOL_ERROR,
+                    report.failure()));
         }
     }
 
@@ -191,8 +223,7 @@ class FailTheConnectionTest {
             ws.tcpCloses();
 
             assertThat(ws.sentCloses()).isEmpty();
-            CloseReason abnormal = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed without a close frame");
-            assertThat(ws.report()).isEqualTo(new CloseReport(abnormal, REMOTE, false, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, null, REMOTE, false, Duration.ZERO, TRANSPORT, null));
         }
     }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The handlers together with Netty's WebSocket frame codec, on raw bytes as they cross the wire. */
 class FullStackTest {
 
-    private static final byte[] MASK = {0x37, (byte) 0xFA, 0x21, 0x3D};
+    private static final int MASK = 0x37FA213D;
 
     /** A server: Netty's frame decoder (masked client frames expected), then ours. */
     private final EmbeddedChannel server = new EmbeddedChannel(
@@ -52,7 +52,7 @@ class FullStackTest {
     void decodesACodeOnlyCloseFrame() {
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(hex("03 E8"))));
 
-        assertThat((Object) server.readInbound()).isSameAs(Codes.NORMAL.withoutMessage);
+        assertThat(server.<Object>readInbound()).isSameAs(Codes.NORMAL.withoutMessage);
         assertThat(server.inboundMessages()).isEmpty();
     }
 
@@ -62,7 +62,7 @@ class FullStackTest {
 
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(payload(4000, reason))));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason((short) 4000, reason));
+        assertThat(server.<Object>readInbound()).isEqualTo(CloseReason.of(4000, reason));
     }
 
     @Test
@@ -71,14 +71,14 @@ class FullStackTest {
 
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(payload(1001, reason))));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, reason));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.GOING_AWAY, reason));
     }
 
     @Test
     void decodesAnEmptyCloseFrame() {
         server.writeInbound(Unpooled.wrappedBuffer(maskedCloseFrame(new byte[0])));
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NO_STATUS_RECEIVED, ""));
     }
 
     @Test
@@ -89,7 +89,7 @@ class FullStackTest {
             server.writeInbound(Unpooled.wrappedBuffer(frame, i, 1));
         }
 
-        assertThat((Object) server.readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "bye 😀"));
+        assertThat(server.<Object>readInbound()).isEqualTo(new CloseReason(Codes.NORMAL, "bye 😀"));
     }
 
     /** Codes Netty's own decoder lets through (it reads the code as a signed short), so ours must catch them. */
@@ -131,7 +131,7 @@ class FullStackTest {
 
     @Test
     void writesACodeAndReason() {
-        assertThat(written(new CloseReason((short) 4000, "busy"))).isEqualTo("88 06 0F A0 62 75 73 79");
+        assertThat(written(CloseReason.of(4000, "busy"))).isEqualTo("88 06 0F A0 62 75 73 79");
         assertThat(written(new CloseReason(Codes.GOING_AWAY, "é"))).isEqualTo("88 04 03 E9 C3 A9");
     }
 
@@ -163,7 +163,7 @@ class FullStackTest {
                 server.writeInbound(wire);
             }
 
-            assertThat((Object) server.readInbound()).isEqualTo(sent);
+            assertThat(server.<Object>readInbound()).isEqualTo(sent);
         } finally {
             client.finishAndReleaseAll();
         }
@@ -171,17 +171,9 @@ class FullStackTest {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /** A final close frame as a client sends it: FIN + opcode 8, MASK + length, the mask key, the masked payload. */
+    /** A final close frame as a client sends it, masked. */
     private static byte[] maskedCloseFrame(byte[] payload) {
-        assertThat(payload.length).isLessThanOrEqualTo(125);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x88);
-        out.write(0x80 | payload.length);
-        out.writeBytes(MASK);
-        for (int i = 0; i < payload.length; i++) {
-            out.write(payload[i] ^ MASK[i % 4]);
-        }
-        return out.toByteArray();
+        return WireFrame.close(payload).masked(MASK);
     }
 
     /** Writes {@code reason} through {@link #serverOut} and returns every byte written, in hex. */

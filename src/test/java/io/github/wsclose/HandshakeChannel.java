@@ -9,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -17,7 +16,9 @@ import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +40,21 @@ import java.util.stream.Stream;
 final class HandshakeChannel implements AutoCloseable {
 
     /** Recorded in {@link #events()} when {@code channelInactive} reaches the application. */
-    static final String INACTIVE = "channelInactive";
+    static final String INACTIVE = Recorder.INACTIVE;
+
+    private static final String UPGRADE_REQUEST = """
+            GET /ws HTTP/1.1\r
+            Host: 127.0.0.1\r
+            Upgrade: websocket\r
+            Connection: Upgrade\r
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+            Sec-WebSocket-Version: 13\r
+            \r
+            """;
+
 
     final EmbeddedChannel channel;
-    private final List<Object> events = new ArrayList<>();
-    private final List<Throwable> exceptions = new ArrayList<>();
+    private final Recorder recorder = new Recorder(true);
 
     HandshakeChannel(ClosingHandshakeConfig config, ChannelHandler... inFront) {
         this(config, inFront, new ChannelHandler[0]);
@@ -60,7 +71,7 @@ final class HandshakeChannel implements AutoCloseable {
     /** {@code build} adds every handler to the pipeline, the given application handler included. */
     private HandshakeChannel(BiConsumer<ChannelPipeline, ChannelHandler> build) {
         channel = new EmbeddedChannel(DefaultChannelId.newInstance()); // unique, as a ChannelGroup needs
-        build.accept(channel.pipeline(), new Recorder());
+        build.accept(channel.pipeline(), recorder);
         channel.freezeTime();
     }
 
@@ -91,15 +102,20 @@ final class HandshakeChannel implements AutoCloseable {
      * payload length (at most 125) with the mask bit, a masking key and the masked payload.
      */
     static byte[] maskedFrame(int firstByte, byte[] payload) {
-        byte[] key = {0x37, (byte) 0xFA, 0x21, 0x3D};
-        byte[] frame = new byte[6 + payload.length];
-        frame[0] = (byte) firstByte;
-        frame[1] = (byte) (0x80 | payload.length);
-        System.arraycopy(key, 0, frame, 2, 4);
-        for (int i = 0; i < payload.length; i++) {
-            frame[6 + i] = (byte) (payload[i] ^ key[i % 4]);
-        }
-        return frame;
+        return WireFrame.withFirstByte(firstByte, payload).masked(0x37FA213D);
+    }
+
+    /**
+     * On a {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)} channel: sends the HTTP upgrade request
+     * and checks the 101 response and the event that follows it.
+     */
+    void upgrade() {
+        peerSendsBytes(UPGRADE_REQUEST.getBytes(StandardCharsets.US_ASCII));
+
+        String response = new String(ByteBufUtil.decodeHexDump(sentBytes()), StandardCharsets.US_ASCII);
+        assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols")
+                .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // the accept key of RFC 6455 §1.3
+        assertThat(recorder.events()).hasAtLeastOneElementOfType(WebSocketServerProtocolHandler.HandshakeComplete.class);
     }
 
     /** The peer sends a close frame carrying {@code reason} (an empty one for 1005 without a message). */
@@ -182,50 +198,27 @@ final class HandshakeChannel implements AutoCloseable {
 
     /** Every user event and {@link #INACTIVE} that reached the application, in order. */
     List<Object> events() {
-        return events;
+        return recorder.events();
     }
 
     /** The exceptions that reached the application. */
     List<Throwable> exceptions() {
-        return exceptions;
+        return recorder.exceptions();
     }
 
     /** The connection's one report, after checking that it came once and before {@code channelInactive}. */
     CloseReport report() {
-        List<Object> reports = events.stream().filter(CloseReport.class::isInstance).toList();
-        assertThat(reports).as("close reports").hasSize(1);
-        assertThat(events).as("events").containsSubsequence(reports.get(0), INACTIVE);
-        return (CloseReport) reports.get(0);
+        return recorder.onlyReport();
     }
 
     /** Tells whether a report reached the application. */
     boolean reported() {
-        return events.stream().anyMatch(CloseReport.class::isInstance);
+        return !recorder.reports().isEmpty();
     }
 
     @Override
     public void close() {
         channel.finishAndReleaseAll();
-    }
-
-    /** Stands for the application: records what reaches it, passes messages on to the channel's inbound queue. */
-    private final class Recorder extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            events.add(evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            exceptions.add(cause);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            events.add(INACTIVE);
-            ctx.fireChannelInactive();
-        }
     }
 
     /** Placed in front, holds back every write, as a peer that does not read would, until {@link #writeAll()}. */

@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,7 +43,7 @@ class InboundPipelineFuzzTest {
         CloseMeters meters = new CloseMeters();
         FuzzRun.qt(1_000).forAll(PeerInput.peerInputs()).checkAssert(input -> {
             double closesBefore = meters.closeCount();
-            Recorder app = new Recorder();
+            Recorder app = new Recorder(false);
             EmbeddedChannel channel = new EmbeddedChannel(
                     new WebSocket13FrameEncoder(false),
                     input.nettyChecksBody() ? new WebSocket13FrameDecoder(DECODER) : new CloseBodyHandover.FrameDecoder(DECODER),
@@ -71,7 +67,7 @@ class InboundPipelineFuzzTest {
                 check(written, app);
                 assertThat(meters.closeCount()).as("closes counted").isEqualTo(closesBefore + 1);
                 assertThat(meters.active()).as("connections counted as open").isZero();
-                tally.count(outcome(app.reports.get(0)));
+                tally.count(outcome(app.onlyReport()));
             } finally {
                 assertThat(channel.finishAndReleaseAll()).as("messages left in the channel").isFalse();
             }
@@ -111,27 +107,25 @@ class InboundPipelineFuzzTest {
             assertThat(sent.reason()).as("close frame sent is valid: %s", close).isNotNull();
         }
 
-        assertThat(app.exceptions).as("exceptions past the handshake handler").isEmpty();
-        assertThat(app.reasons).as("close reasons delivered").hasSizeLessThanOrEqualTo(1);
-        for (CloseReason peer : app.reasons) {
+        assertThat(app.exceptions()).as("exceptions past the handshake handler").isEmpty();
+        assertThat(app.reasons()).as("close reasons delivered").hasSizeLessThanOrEqualTo(1);
+        for (CloseReason peer : app.reasons()) {
             assertThat(CloseOracle.isValidOnWire(peer)).as("valid: %s", peer).isTrue();
         }
 
-        assertThat(app.reports).as("close reports").hasSize(1);
-        CloseReport report = app.reports.get(0);
-        assertThat(report.cause()).as("the only failures are the peer's protocol violations")
+        CloseReport report = app.onlyReport(); // exactly one, fired before channelInactive
+        assertThat(report.failure()).as("the only failures are the peer's protocol violations")
                 .satisfiesAnyOf(cause -> assertThat(cause).isNull(),
                         cause -> assertThat(cause).isInstanceOf(CorruptedWebSocketFrameException.class));
-        assertThat(app.reportBeforeInactive).as("report fired before channelInactive").isTrue();
         int code = report.reason().unsignedCode();
         assertThat(CloseOracle.sendable(code) || code == 1005 || code == 1006).as("report code %s", code).isTrue();
         if (report.clean()) {
             assertThat(written).as("a clean close sent a close frame").hasSize(1);
-            assertThat(app.reasons).as("a clean close received a close frame").hasSize(1);
+            assertThat(app.reasons()).as("a clean close received a close frame").hasSize(1);
         }
-        if (report.initiator() == CloseReport.Initiator.REMOTE && !app.reasons.isEmpty()) {
+        if (report.initiator() == CloseReport.Initiator.REMOTE && !app.reasons().isEmpty()) {
             // the peer closed first: the answer echoes its code, or is empty for an empty close
-            CloseReason peer = app.reasons.get(0);
+            CloseReason peer = app.reasons().get(0);
             assertThat(report.reason()).isEqualTo(peer);
             if (!written.isEmpty()) {
                 CloseReason answer = written.get(0).closeVerdict().reason();
@@ -156,49 +150,11 @@ class InboundPipelineFuzzTest {
     }
 
     private static String outcome(CloseReport report) {
-        int code = report.reason().unsignedCode();
-        String reason = switch (code) {
-            case 1002, 1005, 1006, 1007, 1009, 1011 -> Integer.toString(code);
+        CloseReason close = report.sent() != null && report.received() == null ? report.sent() : report.reason();
+        String code = switch (close.unsignedCode()) {
+            case 1002, 1005, 1006, 1007, 1009, 1011 -> Integer.toString(close.unsignedCode());
             default -> "other code";
         };
-        return report.initiator() + " " + (report.clean() ? "clean" : "unclean") + " " + reason;
-    }
-
-    /** The application: records close reasons, reports and exceptions, releases everything else. */
-    private static final class Recorder extends ChannelInboundHandlerAdapter {
-
-        final List<CloseReason> reasons = new ArrayList<>();
-        final List<CloseReport> reports = new ArrayList<>();
-        final List<Throwable> exceptions = new ArrayList<>();
-        boolean inactive;
-        boolean reportBeforeInactive;
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof CloseReason reason) {
-                reasons.add(reason);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof CloseReport report) {
-                reports.add(report);
-                reportBeforeInactive = !inactive;
-            }
-            ReferenceCountUtil.release(evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            exceptions.add(cause);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            inactive = true;
-        }
+        return report.initiator() + " " + report.cause() + " " + (report.clean() ? "clean" : "unclean") + " " + code;
     }
 }

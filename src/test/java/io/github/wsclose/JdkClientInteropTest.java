@@ -2,7 +2,6 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
 import java.net.ProtocolException;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -41,7 +40,7 @@ class JdkClientInteropTest {
     private static HttpClient http;
 
     private final JdkClientListener client = new JdkClientListener();
-    private Channel connection; // the server's side of the client's connection
+    private TestServer.Connection connection; // the server's side of the client's connection
 
     @BeforeAll
     static void start() {
@@ -89,14 +88,15 @@ class JdkClientInteropTest {
 
         ws.sendText(TestServer.closeCommand(code, reason), true).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
-        CloseReason sent = new CloseReason((short) code, reason);
+        CloseReason sent = CloseReason.of(code, reason);
         if (REFUSED_FROM_SERVER.contains(code)) {
             assertClientFailsTheConnection(sent);
             return;
         }
         assertThat(client.awaitClose()).isEqualTo(sent);
-        CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(sent);
+        CloseReport report = connection.report();
+        assertThat(report.sent()).isEqualTo(sent);
+        assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.sawError()).isFalse();
@@ -110,13 +110,15 @@ class JdkClientInteropTest {
      */
     private void assertClientFailsTheConnection(CloseReason sent) throws Exception {
         assertThat(client.awaitError()).isInstanceOf(ProtocolException.class);
-        CloseReport report = server.reportOf(connection);
+        CloseReport report = connection.report();
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
+        assertThat(report.sent()).isEqualTo(sent);
         if (report.clean()) {
-            assertThat(report.reason()).isEqualTo(sent);
+            assertThat(report.received().knownReason()).isEqualTo(CloseReason.Codes.PROTOCOL_ERROR);
         } else {
-            assertThat(report.reason().code()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY.code());
-            assertThat(report.cause()).as("cause of %s", report).isNull();
+            assertThat(report.reason().knownReason()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY);
+            assertThat(report.cause()).as("cause of %s", report).isEqualTo(CloseReport.Cause.TRANSPORT);
+            assertThat(report.failure()).as("failure of %s", report).isNull();
         }
     }
 
@@ -133,9 +135,9 @@ class JdkClientInteropTest {
     private void assertClientClosesCleanly(WebSocket ws, int code, String reason) throws Exception {
         ws.sendClose(code, reason).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
-        assertThat(client.awaitClose()).isEqualTo(new CloseReason((short) code, ""));
-        CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(new CloseReason((short) code, reason));
+        assertThat(client.awaitClose()).isEqualTo(CloseReason.of(code, ""));
+        CloseReport report = connection.report();
+        assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.sawError()).isFalse();

@@ -78,7 +78,7 @@ final class JdkClientListener implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        close.complete(new CloseReason((short) statusCode, reason));
+        close.complete(CloseReason.of(statusCode, reason));
         return null;
     }
 

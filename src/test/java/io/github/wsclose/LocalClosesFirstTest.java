@@ -1,5 +1,8 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.CloseReport.Cause.APPLICATION;
+import static io.github.wsclose.CloseReport.Cause.CLOSE_TIMEOUT;
+import static io.github.wsclose.CloseReport.Cause.TRANSPORT;
 import static io.github.wsclose.CloseReport.Initiator.LOCAL;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +24,8 @@ class LocalClosesFirstTest {
     private static final Duration TIMEOUT = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT;
     private static final CloseReason DONE = new CloseReason(Codes.NORMAL, "done");
     private static final CloseReason ANSWER = new CloseReason(Codes.NORMAL, "");
+    /** The reason of a connection that ended with no close frame from the peer (§7.1.5). */
+    private static final CloseReason NONE_RECEIVED = new CloseReason(Codes.CLOSED_ABNORMALLY, "");
 
     @Test
     void writtenCloseReasonIsSentAndItsFutureCompletesWhenThePeerHasAnswered() {
@@ -38,7 +42,7 @@ class LocalClosesFirstTest {
             assertThat(ws.applicationReads()).as("the answer, seen by the application").isEqualTo(ANSWER);
             assertThat(ws.channel.isOpen()).as("the server closes TCP after the exchange").isFalse();
             assertThat(closing.isSuccess()).isTrue();
-            assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ofMillis(300), null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(ANSWER, ANSWER, DONE, LOCAL, true, Duration.ofMillis(300), APPLICATION, null));
         }
     }
 
@@ -55,7 +59,7 @@ class LocalClosesFirstTest {
 
             assertThat(closing.isSuccess()).isTrue();
             assertThat(ws.channel.closeFuture().isDone()).isTrue();
-            assertThat(ws.report()).isEqualTo(new CloseReport(goingAway, LOCAL, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(goingAway, goingAway, goingAway, LOCAL, true, Duration.ZERO, APPLICATION, null));
             assertThat(ws.applicationReads()).isEqualTo(goingAway);
         }
     }
@@ -85,7 +89,7 @@ class LocalClosesFirstTest {
 
             assertThat(List.of(written, closed, closedAgain, writtenAgain)).allMatch(ChannelFuture::isSuccess);
             assertThat(ws.sentCloses()).isEmpty();
-            assertThat(ws.report().reason()).isEqualTo(DONE);
+            assertThat(ws.report().sent()).isEqualTo(DONE);
         }
     }
 
@@ -99,34 +103,23 @@ class LocalClosesFirstTest {
             assertThat(ws.applicationCloses().isSuccess()).isTrue();
             assertThat(ws.channel.writeAndFlush(DONE).cause()).isInstanceOf(ClosedChannelException.class);
             assertThat(ws.sentClose()).isEqualTo(DONE);
-            assertThat(ws.report().reason()).isEqualTo(DONE);
+            assertThat(ws.report().sent()).isEqualTo(DONE);
         }
     }
 
-    static Stream<CloseReason> unsendable() {
-        return Stream.of(
-                new CloseReason(Codes.NO_STATUS_RECEIVED, "text"),
-                new CloseReason(Codes.CLOSED_ABNORMALLY, ""),
-                new CloseReason(Codes.TLS_HANDSHAKE_FAILED, ""),
-                new CloseReason((short) 999, ""),
-                new CloseReason((short) 5000, ""),
-                new CloseReason(Codes.NORMAL, "x".repeat(124)),
-                new CloseReason(Codes.NORMAL, "é".repeat(62)));
-    }
-
     @ParameterizedTest
-    @MethodSource("unsendable")
-    void unsendableCloseReasonFailsTheWriteAndLeavesTheConnectionOpen(CloseReason invalid) {
+    @MethodSource("io.github.wsclose.CloseReasonTable#unsendable")
+    void unsendableCloseReasonFailsTheWriteAndLeavesTheConnectionOpen(CloseReason invalid, String why) {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
             ChannelFuture refused = ws.channel.writeAndFlush(invalid);
 
-            assertThat(refused.cause()).isInstanceOf(IllegalArgumentException.class);
+            assertThat(refused.cause()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(why);
             assertThat(ws.sentCloses()).isEmpty();
             assertThat(ws.channel.isOpen()).isTrue();
 
             TextWebSocketFrame text = new TextWebSocketFrame("still open");
             assertThat(ws.channel.writeAndFlush(text).isSuccess()).isTrue();
-            assertThat((Object) ws.channel.readOutbound()).isSameAs(text);
+            assertThat(ws.channel.<Object>readOutbound()).isSameAs(text);
             text.release();
             ws.channel.writeAndFlush(DONE);
             assertThat(ws.sentClose()).as("a valid close still goes out").isEqualTo(DONE);
@@ -145,7 +138,7 @@ class LocalClosesFirstTest {
             assertThat(ws.sentClose()).isEqualTo(DONE);
             assertThat(ws.applicationReads()).isEqualTo(peers);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(peers, peers, DONE, LOCAL, true, Duration.ZERO, APPLICATION, null));
         }
     }
 
@@ -190,8 +183,8 @@ class LocalClosesFirstTest {
 
             assertThat(ws.channel.isOpen()).isFalse();
             assertThat(closing.isSuccess()).isTrue();
-            CloseReason timedOut = new CloseReason(Codes.CLOSED_ABNORMALLY, "no close within the close timeout of 5000 ms");
-            assertThat(ws.report()).isEqualTo(new CloseReport(timedOut, LOCAL, false, TIMEOUT, null));
+            CloseReason goingAway = new CloseReason(Codes.GOING_AWAY, "");
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, goingAway, LOCAL, false, TIMEOUT, CLOSE_TIMEOUT, null));
         }
     }
 
@@ -206,7 +199,8 @@ class LocalClosesFirstTest {
             ws.advance(Duration.ofMillis(1));
 
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report().reason().message()).isEqualTo("no close within the close timeout of 250 ms");
+            assertThat(ws.report().cause()).isEqualTo(CLOSE_TIMEOUT);
+            assertThat(ws.report().duration()).isEqualTo(timeout);
         }
     }
 
@@ -222,14 +216,14 @@ class LocalClosesFirstTest {
             ws.tcpCloses();
 
             assertThat(closing.isSuccess()).isTrue();
-            assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, true, Duration.ofMillis(20), null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(ANSWER, ANSWER, DONE, LOCAL, true, Duration.ofMillis(20), APPLICATION, null));
             assertThat(ws.sentClose()).isEqualTo(DONE);
             assertThat(ws.applicationReads()).isEqualTo(ANSWER);
         }
     }
 
     @Test
-    void clientClosesTcpItselfWhenTheServerDoesNotAfterTheAnswer() {
+    void clientClosesTcpItselfWhenTheServerDoesNotAfterTheAnswerAndTheCloseIsStillClean() {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.channel.writeAndFlush(DONE);
             ws.peerSends(ANSWER);
@@ -237,7 +231,8 @@ class LocalClosesFirstTest {
             ws.advance(TIMEOUT);
 
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(DONE, LOCAL, false, TIMEOUT, null));
+            // the closing handshake had completed, so TCP closed after it: clean (§7.1.4), whoever closed TCP
+            assertThat(ws.report()).isEqualTo(new CloseReport(ANSWER, ANSWER, DONE, LOCAL, true, TIMEOUT, APPLICATION, null));
             assertThat(ws.sentClose()).isEqualTo(DONE);
             assertThat(ws.applicationReads()).isEqualTo(ANSWER);
         }
@@ -251,8 +246,7 @@ class LocalClosesFirstTest {
 
             ws.tcpCloses();
 
-            CloseReason lost = new CloseReason(Codes.CLOSED_ABNORMALLY, "connection closed before the peer's close frame");
-            assertThat(ws.report()).isEqualTo(new CloseReport(lost, LOCAL, false, Duration.ofMillis(40), null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(NONE_RECEIVED, null, DONE, LOCAL, false, Duration.ofMillis(40), TRANSPORT, null));
             assertThat(ws.sentClose()).isEqualTo(DONE);
         }
     }

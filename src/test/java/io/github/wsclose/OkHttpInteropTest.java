@@ -2,7 +2,6 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.Channel;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +38,7 @@ class OkHttpInteropTest {
     private static OkHttpClient http;
 
     private final OkHttpClientListener client = new OkHttpClientListener();
-    private Channel connection; // the server's side of the client's connection
+    private TestServer.Connection connection; // the server's side of the client's connection
 
     @BeforeAll
     static void start() {
@@ -84,12 +83,13 @@ class OkHttpInteropTest {
 
         assertThat(ws.send(TestServer.closeCommand(code, reason))).isTrue();
 
-        CloseReason sent = new CloseReason((short) code, reason);
+        CloseReason sent = CloseReason.of(code, reason);
         assertThat(client.awaitClosed()).isEqualTo(sent);
         assertThat(client.closing.join()).isEqualTo(sent);
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
-        CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(sent);
+        CloseReport report = connection.report();
+        assertThat(report.sent()).isEqualTo(sent);
+        assertThat(report.reason()).as("the client's answer repeats the code").isEqualTo(CloseReason.withoutMessage(sent.code()));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.events).as("nothing after onClosed").hasSize(3);
@@ -109,10 +109,10 @@ class OkHttpInteropTest {
     private void assertClientClosesCleanly(WebSocket ws, int code, String reason) throws Exception {
         assertThat(ws.close(code, reason)).isTrue();
 
-        assertThat(client.awaitClosed()).isEqualTo(new CloseReason((short) code, ""));
+        assertThat(client.awaitClosed()).isEqualTo(CloseReason.of(code, ""));
         assertThat(client.events).containsExactly("onOpen", "onClosing", "onClosed");
-        CloseReport report = server.reportOf(connection);
-        assertThat(report.reason()).isEqualTo(new CloseReason((short) code, reason));
+        CloseReport report = connection.report();
+        assertThat(report.reason()).isEqualTo(CloseReason.of(code, reason));
         assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
         assertThat(report.clean()).as("clean close of %s", report).isTrue();
         assertThat(client.events).as("nothing after onClosed").hasSize(3);
@@ -167,14 +167,14 @@ class OkHttpInteropTest {
         @Override
         public void onClosing(WebSocket webSocket, int code, String reason) {
             events.add("onClosing");
-            closing.complete(new CloseReason((short) code, reason));
+            closing.complete(CloseReason.of(code, reason));
             webSocket.close(code, null); // false when this end closed first: its close frame is sent already
         }
 
         @Override
         public void onClosed(WebSocket webSocket, int code, String reason) {
             events.add("onClosed");
-            closed.complete(new CloseReason((short) code, reason));
+            closed.complete(CloseReason.of(code, reason));
         }
 
         @Override

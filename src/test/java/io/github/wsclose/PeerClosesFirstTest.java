@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.CloseReport.Cause.PEER;
 import static io.github.wsclose.CloseReport.Initiator.REMOTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,6 +23,7 @@ class PeerClosesFirstTest {
 
     private static final Duration TIMEOUT = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT;
     private static final CloseReason BYE = new CloseReason(Codes.NORMAL, "bye");
+    private static final CloseReason NORMAL = new CloseReason(Codes.NORMAL, "");
 
     @Test
     void serverPassesThePeersCloseOnAnswersWithItsCodeAndClosesTcp() {
@@ -29,9 +31,9 @@ class PeerClosesFirstTest {
             ws.peerSends(BYE);
 
             assertThat(ws.applicationReads()).as("seen by the application").isEqualTo(BYE);
-            assertThat(ws.sentClose()).as("the reason is not echoed by default").isEqualTo(new CloseReason(Codes.NORMAL, ""));
+            assertThat(ws.sentClose()).as("the reason is not echoed by default").isEqualTo(NORMAL);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ZERO, PEER, null));
         }
     }
 
@@ -39,11 +41,11 @@ class PeerClosesFirstTest {
     @ValueSource(ints = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999})
     void serverEchoesEverySendableCode(int code) {
         try (HandshakeChannel ws = HandshakeChannel.server()) {
-            CloseReason peer = new CloseReason((short) code, "why");
+            CloseReason peer = CloseReason.of(code, "why");
             ws.peerSends(peer);
 
             assertThat(ws.applicationReads()).isEqualTo(peer);
-            assertThat(ws.sentClose()).isEqualTo(new CloseReason((short) code, ""));
+            assertThat(ws.sentClose()).isEqualTo(CloseReason.of(code, ""));
             assertThat(ws.report().reason()).isEqualTo(peer);
         }
     }
@@ -56,7 +58,7 @@ class PeerClosesFirstTest {
 
             assertThat(ws.applicationReads()).isEqualTo(longest);
             assertThat(ws.sentClose()).isEqualTo(longest);
-            assertThat(ws.report()).isEqualTo(new CloseReport(longest, REMOTE, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(longest, longest, longest, REMOTE, true, Duration.ZERO, PEER, null));
         }
     }
 
@@ -69,7 +71,7 @@ class PeerClosesFirstTest {
             assertThat(ws.applicationReads()).isEqualTo(noStatus);
             // only an empty payload decodes to 1005: a 2-byte 1005 is rejected by ClosePayload.decode
             assertThat(ws.sentClose()).isEqualTo(noStatus);
-            assertThat(ws.report()).isEqualTo(new CloseReport(noStatus, REMOTE, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(noStatus, noStatus, noStatus, REMOTE, true, Duration.ZERO, PEER, null));
         }
     }
 
@@ -94,9 +96,9 @@ class PeerClosesFirstTest {
 
             wire.writeAll();
 
-            assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.NORMAL, ""));
+            assertThat(ws.sentClose()).isEqualTo(NORMAL);
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, true, Duration.ofMillis(300), null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ofMillis(300), PEER, null));
         }
     }
 
@@ -105,7 +107,7 @@ class PeerClosesFirstTest {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.peerSends(BYE);
             assertThat(ws.applicationReads()).isEqualTo(BYE);
-            assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.NORMAL, ""));
+            assertThat(ws.sentClose()).isEqualTo(NORMAL);
 
             ws.advance(TIMEOUT.minusMillis(1));
             assertThat(ws.channel.isOpen()).as("the server closes TCP first").isTrue();
@@ -113,22 +115,23 @@ class PeerClosesFirstTest {
 
             ws.tcpCloses();
 
-            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, true, TIMEOUT.minusMillis(1), null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, TIMEOUT.minusMillis(1), PEER, null));
         }
     }
 
     @Test
-    void clientClosesTcpItselfWhenTheServerDoesNotWithinTheTimeout() {
+    void clientClosesTcpItselfWhenTheServerDoesNotWithinTheTimeoutAndTheCloseIsStillClean() {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.peerSends(BYE);
-            assertThat(ws.sentClose()).isEqualTo(new CloseReason(Codes.NORMAL, ""));
+            assertThat(ws.sentClose()).isEqualTo(NORMAL);
 
             ws.advance(TIMEOUT.minusMillis(1));
             assertThat(ws.channel.isOpen()).isTrue();
             ws.advance(Duration.ofMillis(1));
 
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, false, TIMEOUT, null));
+            // the closing handshake had completed, so TCP closed after it: clean (§7.1.4), whoever closed TCP
+            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, TIMEOUT, PEER, null));
             assertThat(ws.applicationReads()).isEqualTo(BYE);
         }
     }
@@ -175,7 +178,7 @@ class PeerClosesFirstTest {
 
             assertThat(close.isSuccess()).isTrue();
             assertThat(plainClose.isSuccess()).isTrue();
-            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, REMOTE, true, Duration.ZERO, null));
+            assertThat(ws.report()).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ZERO, PEER, null));
         }
     }
 }

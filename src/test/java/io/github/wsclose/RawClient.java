@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -7,30 +8,59 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A WebSocket client on a plain {@link Socket}, for fault injection: it upgrades, sends masked
- * frames, reads frames byte by byte, stops reading when told, and can reset TCP. Every read
- * times out after 10 s, so a test that waits for the wrong thing fails instead of hanging.
+ * The one raw WebSocket client of the tests, on a plain {@link Socket}: it upgrades (checking the
+ * server's {@code Sec-WebSocket-Accept}), writes whatever it is given (frames masked here by
+ * {@link WireFrame}, legal or not, or raw bytes), reads the server's frames strictly
+ * ({@link WireFrame#readServerFrame}), stops reading when told, tells how the server ended TCP,
+ * and can reset TCP.
+ *
+ * <p>The upgrade may take up to {@link #UPGRADE_TIMEOUT}; after it, every read waits at most the
+ * read timeout (10 s unless {@link #readTimeout(Duration)} says otherwise), so a test that waits
+ * for the wrong thing fails instead of hanging. One connection per instance; not thread-safe.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.2">RFC 6455 §5.2</a>
  */
 final class RawClient implements AutoCloseable {
 
-    private static final int READ_TIMEOUT_MILLIS = 10_000;
+    /** The longest the opening handshake may take. */
+    static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private static final int MAX_HEADER_BYTES = 8192;
+    private static final int MAX_FRAME_BYTES = 1 << 20;
+    private static final int MAX_FRAMES = 100;
 
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final Random random = new Random(6455);
+
+    // what went wrong on our side, and which RSV bits the server may set (an extension's)
+    private @Nullable IOException writeFailure;
+    private int allowedRsv;
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = socket.getInputStream();
+        this.in = new BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
 
@@ -41,66 +71,138 @@ final class RawClient implements AutoCloseable {
 
     /** Same, with a receive buffer of {@code receiveBuffer} bytes (set before connecting), unless 0. */
     static RawClient upgrade(int port, int receiveBuffer) throws IOException {
-        Socket socket = new Socket();
-        if (receiveBuffer > 0) {
-            socket.setReceiveBufferSize(receiveBuffer); // before connect, so the window is small from the start
-        }
-        socket.setSoTimeout(READ_TIMEOUT_MILLIS);
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MILLIS);
-        RawClient client = new RawClient(socket);
-        client.out.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        String response = client.readHttpHead();
-        if (!response.startsWith("HTTP/1.1 101")) {
-            socket.close();
-            throw new AssertionError("upgrade refused: " + response);
-        }
-        return client;
+        return upgrade(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TestServer.PATH, receiveBuffer);
     }
 
-    /** Sends {@code frame} masked with a random key, as a client must (RFC 6455 §5.3). */
-    void send(WireFrame frame) throws IOException {
-        out.write(frame.masked(ThreadLocalRandom.current().nextInt()));
+    /**
+     * Connects to {@code server} and performs the opening handshake for {@code path}.
+     *
+     * @throws ProtocolException if the server does not switch protocols correctly
+     * @throws IOException       if the connection fails or times out
+     */
+    static RawClient upgrade(InetSocketAddress server, String path, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        try {
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer); // before connect, so the window is small from the start
+            }
+            socket.setTcpNoDelay(true);
+            socket.connect(server, (int) UPGRADE_TIMEOUT.toMillis());
+            socket.setSoTimeout((int) UPGRADE_TIMEOUT.toMillis());
+            RawClient client = new RawClient(socket);
+            client.handshake(server, path);
+            return client.readTimeout(READ_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** From now on, every read waits at most {@code timeout}. */
+    RawClient readTimeout(Duration timeout) throws SocketException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        return this;
+    }
+
+    /** From now on, the server may set these RSV bits (a negotiated extension's), 0–7. */
+    RawClient allowRsv(int bits) {
+        allowedRsv = bits;
+        return this;
+    }
+
+    /** Sends {@code frames} back to back in one write, each masked with a fresh key, as a client must (§5.3). */
+    void send(WireFrame... frames) throws IOException {
+        send(List.of(frames));
+    }
+
+    /** Same as {@link #send(WireFrame...)}. */
+    void send(List<WireFrame> frames) throws IOException {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (WireFrame frame : frames) {
+            wire.writeBytes(frame.masked(random.nextInt()));
+        }
+        sendRaw(wire.toByteArray());
+    }
+
+    /** Sends {@code bytes} as they are: a frame of any shape, part of one, or anything else. */
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 
-    /** Reads one frame; null at the end of the stream. */
-    @Nullable WireFrame readFrame() throws IOException {
-        int b0 = in.read();
-        if (b0 < 0) {
-            return null;
-        }
-        int b1 = readByte();
-        long length = b1 & 0x7F;
-        if (length == 126) {
-            length = readByte() << 8 | readByte();
-        } else if (length == 127) {
-            length = 0;
-            for (int i = 0; i < 8; i++) {
-                length = length << 8 | readByte();
+    /**
+     * Sends {@code frames} as {@link #send(List)} does, but a write that fails (the server closed
+     * TCP before reading everything) is kept for {@link #readUntilClosed()}'s transcript, not
+     * thrown: what the server answered is still to be read.
+     */
+    void sendKeepingFailure(List<WireFrame> frames) {
+        try {
+            send(frames);
+        } catch (IOException e) {
+            if (writeFailure == null) {
+                writeFailure = e;
             }
         }
-        byte[] payload = in.readNBytes((int) length);
-        if (payload.length != length) {
-            throw new EOFException("frame cut after " + payload.length + " of " + length + " payload bytes");
-        }
-        return new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF, payload);
     }
 
-    /** Reads frames until the server closes TCP (a reset counts as closed). */
-    List<WireFrame> readUntilClosed() throws IOException {
+    /**
+     * Reads one frame.
+     *
+     * @return the frame, or null at the end of the stream
+     * @throws SocketTimeoutException if the server sends nothing for the read timeout
+     * @throws ProtocolException      if the server sends a malformed frame
+     */
+    @Nullable WireFrame readFrame() throws IOException {
+        return WireFrame.readServerFrame(in, allowedRsv, MAX_FRAME_BYTES);
+    }
+
+    /**
+     * Reads until {@code count} data frames have been read, or a close frame or the end of the
+     * stream comes first, and returns every frame read.
+     */
+    List<WireFrame> readDataFrames(int count) throws IOException {
         List<WireFrame> frames = new ArrayList<>();
-        try {
-            for (WireFrame f; (f = readFrame()) != null; ) {
-                frames.add(f);
+        for (int data = 0; data < count; ) {
+            WireFrame frame = readFrame();
+            if (frame == null) {
+                break;
             }
-        } catch (SocketException reset) {
-            // the server reset TCP: nothing more to read
+            frames.add(frame);
+            if (frame.opcode() == WireFrame.CLOSE) {
+                break;
+            }
+            data += frame.isData() ? 1 : 0;
         }
         return frames;
     }
 
-    /** Reads and discards bytes until the server closes TCP; returns how many there were. */
+    /**
+     * Reads every frame until the server closes TCP, resets it, or stays silent for the read
+     * timeout.
+     *
+     * @throws ProtocolException if the server sends a malformed frame, or more than 100 frames
+     * @throws IOException       if the stream ends in the middle of a frame
+     */
+    Transcript readUntilClosed() throws IOException {
+        List<WireFrame> frames = new ArrayList<>();
+        TcpEnd end;
+        try {
+            for (WireFrame f; (f = readFrame()) != null; ) {
+                frames.add(f);
+                if (frames.size() > MAX_FRAMES) {
+                    throw new ProtocolException("more than " + MAX_FRAMES + " frames from the server");
+                }
+            }
+            end = TcpEnd.EOF;
+        } catch (SocketTimeoutException e) {
+            end = TcpEnd.TIMEOUT;
+        } catch (SocketException e) {
+            end = TcpEnd.RESET;
+        }
+        return new Transcript(List.copyOf(frames), end, writeFailure);
+    }
+
+    /** Reads and discards bytes until the server closes TCP (a reset counts as closed); returns how many there were. */
     long drainUntilClosed() throws IOException {
         long total = 0;
         byte[] buffer = new byte[8192];
@@ -120,28 +222,98 @@ final class RawClient implements AutoCloseable {
         socket.close();
     }
 
+    /** The local port of this connection: the server sees it as the client's port. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
     }
 
-    private int readByte() throws IOException {
-        int b = in.read();
-        if (b < 0) {
-            throw new EOFException("stream ended inside a frame header");
+    private void handshake(InetSocketAddress server, String path) throws IOException {
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        String key = Base64.getEncoder().encodeToString(nonce);
+        sendRaw(("GET " + path + " HTTP/1.1\r\n"
+                + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\n"
+                + "Sec-WebSocket-Version: 13\r\n"
+                + "\r\n").getBytes(StandardCharsets.US_ASCII));
+
+        String[] lines = readResponseHead().split("\r\n");
+        if (!lines[0].startsWith("HTTP/1.1 101")) {
+            throw new ProtocolException("upgrade refused: " + lines[0] + " (expected: HTTP/1.1 101)");
         }
-        return b;
+        Map<String, String> headers = new HashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        }
+        String accept = headers.get("sec-websocket-accept");
+        if (!acceptFor(key).equals(accept)) {
+            throw new ProtocolException("wrong Sec-WebSocket-Accept: " + accept + " (expected: " + acceptFor(key) + ")");
+        }
+        if (!"websocket".equalsIgnoreCase(headers.get("upgrade"))) {
+            throw new ProtocolException("wrong Upgrade header: " + headers.get("upgrade") + " (expected: websocket)");
+        }
     }
 
-    /** Reads the HTTP response head byte by byte, so that no frame byte after it is consumed. */
-    private String readHttpHead() throws IOException {
+    /** Reads the status line and headers, up to and without the blank line, and not one byte more. */
+    private String readResponseHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = readByte();
+        int last4 = 0;
+        while (last4 != 0x0D0A0D0A) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed during the upgrade after " + head.size() + " bytes");
+            }
+            if (head.size() == MAX_HEADER_BYTES) {
+                throw new ProtocolException("upgrade response head longer than " + MAX_HEADER_BYTES + " bytes");
+            }
             head.write(b);
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+            last4 = last4 << 8 | b;
         }
-        return head.toString(StandardCharsets.US_ASCII);
+        String text = head.toString(StandardCharsets.US_ASCII);
+        return text.substring(0, text.length() - 4);
+    }
+
+    private static String acceptFor(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    /** How the server ended the TCP connection, as this client saw it. */
+    enum TcpEnd {
+        /** An orderly close (FIN): the read returned end of stream. */
+        EOF,
+        /** A reset (RST): the server closed with bytes of ours still unread. */
+        RESET,
+        /** Neither: the server sent nothing and kept TCP open for the whole read timeout. */
+        TIMEOUT
+    }
+
+    /**
+     * What {@link #readUntilClosed()} read, how TCP ended, and whether one of
+     * {@link #sendKeepingFailure(List)}'s writes failed because the server had closed already.
+     */
+    record Transcript(List<WireFrame> frames, TcpEnd end, @Nullable IOException writeFailure) {
+
+        /** The close frames received, in order. */
+        List<WireFrame> closeFrames() {
+            return frames.stream().filter(f -> f.opcode() == WireFrame.CLOSE).toList();
+        }
+
+        @Override
+        public String toString() {
+            return frames + " then " + end + (writeFailure == null ? "" : ", write failed: " + writeFailure);
+        }
     }
 }

@@ -24,11 +24,11 @@ class StalledPeerTest {
     @Test
     void closeTimeoutClosesTcpWhenTheCloseFrameCannotBeWritten() throws Exception {
         ClosingHandshakeConfig config = ClosingHandshakeConfig.server().withCloseTimeout(CLOSE_TIMEOUT);
-        try (LoopbackServer server = LoopbackServer.start(config, bootstrap -> bootstrap
+        try (TestServer server = TestServer.builder().config(config).echo(false).bootstrap(bootstrap -> bootstrap
                         .childOption(ChannelOption.SO_SNDBUF, 8 * 1024)
-                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 * 1024, 8 * 1024)));
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 * 1024, 8 * 1024))).start();
                 RawClient peer = RawClient.upgrade(server.port(), 4 * 1024)) {
-            LoopbackServer.Connection connection = server.nextConnection();
+            TestServer.Connection connection = server.nextConnection();
             Channel channel = connection.channel();
 
             // the peer reads nothing more: the data, then the close frame, pile up in the outbound buffer
@@ -41,7 +41,7 @@ class StalledPeerTest {
             CloseReport report = connection.report();
 
             assertThat(report.reason().unsignedCode()).isEqualTo(1006);
-            assertThat(report.reason().message()).isEqualTo("no close within the close timeout of 300 ms");
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.CLOSE_TIMEOUT);
             assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
             assertThat(report.clean()).isFalse();
             assertThat(report.duration()).isGreaterThanOrEqualTo(CLOSE_TIMEOUT);

@@ -7,40 +7,48 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.util.AttributeKey;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * A WebSocket server on 127.0.0.1 (a free port) built with
- * {@link ServerPipeline#configure(io.netty.channel.ChannelPipeline, String, ClosingHandshakeConfig, io.netty.channel.ChannelHandler...)},
- * for tests with real clients.
+ * The one test server: on 127.0.0.1 (a free port), or on Netty's local transport, built by
+ * default with {@link ServerPipeline#configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}.
  *
- * <p>On {@value #PATH} it echoes text and binary messages. The text command
- * {@code close CODE REASON} (REASON may be empty) makes the server start the closing handshake
- * with that code and reason. Every upgraded connection joins {@link #connections()} and is
- * handed out once by {@link #nextConnection()}; {@link #reportOf(Channel)} gives its
- * {@link CloseReport}. Tying each report to its connection keeps a test that failed halfway from
- * handing its report to the next one.
+ * <p>Options ({@link #builder()}): the close configuration; an echo of text and binary messages
+ * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
+ * server start the closing handshake with that code and reason; handlers in front of the echo
+ * (an aggregator, say); socket options on the bootstrap; the local transport with a pipeline of
+ * the test's own. The last handler of every connection is a {@link Recorder}.
+ *
+ * <p>Every connection, once upgraded (at once for a pipeline without an upgrade), joins
+ * {@link #connections()} and is handed out once by {@link #nextConnection()};
+ * {@link Connection#report()} waits for its one report. Closing the server fails if a connection
+ * was reported more than once.
  *
  * <p>Thread-safe. Closing it closes every connection and stops its event loops.
  */
@@ -49,47 +57,59 @@ final class TestServer implements AutoCloseable {
     /** The WebSocket endpoint's path. */
     static final String PATH = "/ws";
 
-    /** How long {@link #nextConnection()} and {@link #reportOf(Channel)} wait. */
-    static final long TIMEOUT_SECONDS = 5;
+    /** How long {@link #nextConnection()} and {@link Connection#report()} wait. */
+    static final long TIMEOUT_SECONDS = 10;
 
     private static final String CLOSE_COMMAND = "close ";
-    private static final AttributeKey<CompletableFuture<CloseReport>> REPORT = AttributeKey.valueOf(TestServer.class, "closeReport");
 
-    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup loops;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final BlockingQueue<Channel> upgraded = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
+    private final List<String> reportedTwice = new CopyOnWriteArrayList<>(); // no channel kept: a mass test must free them
     private final Channel listener;
 
-    private TestServer(ClosingHandshakeConfig config, ChannelHandler... inFrontOfApp) {
-        ChannelHandler[] app = Arrays.copyOf(inFrontOfApp, inFrontOfApp.length + 1);
-        app[inFrontOfApp.length] = new EchoOrClose();
+    private TestServer(Builder options) {
+        loops = new MultiThreadIoEventLoopGroup(2, options.local ? LocalIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
-            listener = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(loops)
-                    .channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                    .channel(options.local ? LocalServerChannel.class : NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<>() {
                         @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ServerPipeline.configure(ch.pipeline(), PATH, config, app);
+                        protected void initChannel(Channel ch) {
+                            List<ChannelHandler> application = new ArrayList<>();
+                            options.inFront.forEach(handler -> application.add(handler.get()));
+                            if (options.echo) {
+                                application.add(EchoOrClose.INSTANCE);
+                            }
+                            Recorder recorder = new Recorder(false);
+                            application.add(new Opener(recorder));
+                            application.add(recorder);
+                            options.pipeline.accept(ch.pipeline(), application.toArray(ChannelHandler[]::new));
                         }
-                    })
-                    .bind("127.0.0.1", 0)
-                    .syncUninterruptibly()
-                    .channel();
+                    });
+            options.tune.accept(bootstrap);
+            listener = bootstrap.bind(options.local ? LocalAddress.ANY : new InetSocketAddress("127.0.0.1", 0))
+                    .syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
     }
 
-    /** Starts a server with the default server configuration. */
+    /** Starts a server with the default server configuration and the echo. */
     static TestServer start() {
-        return new TestServer(ClosingHandshakeConfig.server());
+        return builder().start();
     }
 
-    /** Starts a server whose application handlers are {@code inFrontOfApp}, then the echo. */
-    static TestServer startWith(ChannelHandler... inFrontOfApp) {
-        return new TestServer(ClosingHandshakeConfig.server(), inFrontOfApp);
+    /** Starts a server with {@code config} and the echo. */
+    static TestServer start(ClosingHandshakeConfig config) {
+        return builder().config(config).start();
+    }
+
+    /** The options, all at their defaults. */
+    static Builder builder() {
+        return new Builder();
     }
 
     /** The text message that makes the server close with {@code code} and {@code reason}. */
@@ -97,22 +117,37 @@ final class TestServer implements AutoCloseable {
         return CLOSE_COMMAND + code + " " + reason;
     }
 
-    /** The WebSocket URI, {@code ws://127.0.0.1:PORT/ws}. */
-    URI uri() {
-        return URI.create("ws://127.0.0.1:" + ((InetSocketAddress) listener.localAddress()).getPort() + PATH);
+    /** The address the server listens on. */
+    SocketAddress address() {
+        return listener.localAddress();
     }
 
-    /** The open WebSocket connections: each joins once its upgrade completed, and leaves when it closes. */
+    /** The port it listens on (not for the local transport). */
+    int port() {
+        return ((InetSocketAddress) address()).getPort();
+    }
+
+    /** The WebSocket URI, {@code ws://127.0.0.1:PORT/ws}. */
+    URI uri() {
+        return URI.create("ws://127.0.0.1:" + port() + PATH);
+    }
+
+    /** The server's event loops, for a client of the local transport to share. */
+    EventLoopGroup loops() {
+        return loops;
+    }
+
+    /** The open connections: each joins once upgraded, and leaves when it closes. */
     ChannelGroup connections() {
         return connections;
     }
 
     /**
-     * Takes the server side of the oldest upgraded connection not taken yet, waiting for it if
-     * needed: a test that opens one connection at a time and takes it at once gets its own.
+     * Takes the oldest connection not taken yet, waiting for it if needed: a test that opens one
+     * connection at a time and takes it at once gets its own.
      */
-    Channel nextConnection() throws InterruptedException {
-        return next(upgraded, "upgraded connection");
+    Connection nextConnection() throws InterruptedException {
+        return next(opened, "connection");
     }
 
     /** Takes the head of {@code queue}, waiting up to {@value #TIMEOUT_SECONDS} s; fails naming {@code what} otherwise. */
@@ -124,50 +159,146 @@ final class TestServer implements AutoCloseable {
         return head;
     }
 
-    /** Waits for the close report of {@code connection}, one of {@link #nextConnection()}'s. */
-    CloseReport reportOf(Channel connection) throws InterruptedException, ExecutionException {
-        try {
-            return connection.attr(REPORT).get().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("no close report within " + TIMEOUT_SECONDS + " s for " + connection, e);
-        }
-    }
-
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         loops.shutdownGracefully(0, TIMEOUT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
+        if (!reportedTwice.isEmpty()) {
+            throw new AssertionError("connections with more than one close report: " + reportedTwice);
+        }
     }
 
-    /** The application: echo, close on command, and record upgrades and reports. */
-    @Sharable
-    private final class EchoOrClose extends ChannelInboundHandlerAdapter {
+    /**
+     * One connection on the server side.
+     *
+     * @param channel  the server's channel
+     * @param recorder what reached the end of its pipeline
+     */
+    record Connection(Channel channel, Recorder recorder) {
+
+        /**
+         * Waits for the report and for TCP to be closed, then checks that exactly one report was
+         * fired, before {@code channelInactive}.
+         */
+        CloseReport report() throws Exception {
+            CloseReport report;
+            try {
+                report = recorder.firstReport().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("no close report within " + TIMEOUT_SECONDS + " s for " + channel, e);
+            }
+            if (!channel.closeFuture().await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("report fired but channel still open: " + report);
+            }
+            if (!channel.eventLoop().isShuttingDown()) {
+                channel.eventLoop().submit(() -> { }).get(TIMEOUT_SECONDS, TimeUnit.SECONDS); // after whatever the loop was doing
+            }
+            return recorder.onlyReport();
+        }
+    }
+
+    /** The server's options. */
+    static final class Builder {
+
+        private ClosingHandshakeConfig config = ClosingHandshakeConfig.server();
+        private boolean echo = true;
+        private final List<Supplier<ChannelHandler>> inFront = new ArrayList<>();
+        private Consumer<ServerBootstrap> tune = bootstrap -> { };
+        private boolean local;
+        private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = (p, application) ->
+                ServerPipeline.configure(p, PATH, config, application);
+
+        private Builder() {
+        }
+
+        /** The close configuration of {@link ServerPipeline}. */
+        Builder config(ClosingHandshakeConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** Whether the server echoes messages and obeys the close command. */
+        Builder echo(boolean echo) {
+            this.echo = echo;
+            return this;
+        }
+
+        /** Adds a handler, made anew for each connection, in front of the echo. */
+        Builder inFront(Supplier<ChannelHandler> handler) {
+            inFront.add(handler);
+            return this;
+        }
+
+        /** Sets options on the bootstrap: socket options, child options. */
+        Builder bootstrap(Consumer<ServerBootstrap> tune) {
+            this.tune = tune;
+            return this;
+        }
+
+        /** Netty's local transport instead of TCP, with {@code pipeline} building each connection's, the application last. */
+        Builder local(BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline) {
+            this.local = true;
+            this.pipeline = pipeline;
+            return this;
+        }
+
+        TestServer start() {
+            return new TestServer(this);
+        }
+    }
+
+    /** Hands each connection out once it is a WebSocket connection, and counts its reports. One instance per connection. */
+    private final class Opener extends ChannelInboundHandlerAdapter {
+
+        private final Recorder recorder;
+        private int reports;
+
+        Opener(Recorder recorder) {
+            this.recorder = recorder;
+        }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof TextWebSocketFrame text && text.text().startsWith(CLOSE_COMMAND)) {
-                String[] codeAndReason = text.text().substring(CLOSE_COMMAND.length()).split(" ", 2);
-                text.release();
-                ctx.writeAndFlush(new CloseReason((short) Integer.parseInt(codeAndReason[0]),
-                        codeAndReason.length > 1 ? codeAndReason[1] : ""));
-            } else if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-                ctx.writeAndFlush(msg); // the echo: the frame goes back out and the encoder releases it
-            } else {
-                ReferenceCountUtil.release(msg); // the peer's CloseReason: its CloseReport tells the tests
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            if (ctx.pipeline().get(WebSocketServerProtocolHandler.class) == null) {
+                open(ctx); // no upgrade to wait for
             }
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                ctx.channel().attr(REPORT).set(new CompletableFuture<>());
-                connections.add(ctx.channel());
-                upgraded.add(ctx.channel());
-            } else if (evt instanceof CloseReport report) {
-                ctx.channel().attr(REPORT).get().complete(report); // one report per upgraded connection
+                open(ctx);
+            } else if (evt instanceof CloseReport report && ++reports > 1) {
+                reportedTwice.add(ctx.channel() + ": " + report);
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        private void open(ChannelHandlerContext ctx) {
+            Connection connection = new Connection(ctx.channel(), recorder);
+            connections.add(ctx.channel());
+            opened.add(connection);
+        }
+    }
+
+    /** The echo: text and binary messages go back; the close command starts the close. */
+    @Sharable
+    private static final class EchoOrClose extends ChannelInboundHandlerAdapter {
+
+        static final EchoOrClose INSTANCE = new EchoOrClose();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof TextWebSocketFrame text && text.text().startsWith(CLOSE_COMMAND)) {
+                String[] codeAndReason = text.text().substring(CLOSE_COMMAND.length()).split(" ", 2);
+                text.release();
+                ctx.writeAndFlush(CloseReason.of(Integer.parseInt(codeAndReason[0]), codeAndReason.length > 1 ? codeAndReason[1] : ""));
+            } else if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+                ctx.writeAndFlush(msg); // the echo: the frame goes back out and the encoder releases it
+            } else {
+                ctx.fireChannelRead(msg); // the peer's CloseReason, for the recorder
+            }
         }
     }
 }

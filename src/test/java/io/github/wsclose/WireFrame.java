@@ -1,17 +1,24 @@
 package io.github.wsclose;
 
-import io.netty.buffer.ByteBufUtil;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket frame as bytes on the wire (RFC 6455 §5.2), written and read by the tests
  * themselves rather than by Netty, so that they can send frames Netty would never build
  * (wrong lengths, unmasked client frames, fragmented control frames) and check what the
- * library really put on the wire.
+ * library really put on the wire. The one place the tests mask frames (RFC 6455 §5.3).
  *
  * @param fin     the FIN bit
  * @param rsv     the three RSV bits, 0–7
@@ -32,12 +39,34 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         return new WireFrame(true, 0, opcode, payload);
     }
 
+    /** A final text frame. */
+    static WireFrame text(String text) {
+        return of(TEXT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A close frame with {@code code} and {@code reason} (UTF-8); a negative code gives an empty payload. */
     static WireFrame close(int code, String reason) {
-        if (code < 0) {
-            return of(CLOSE, new byte[0]);
-        }
-        return of(CLOSE, new CloseInputs.Bytes().u16(code).add(reason.getBytes(StandardCharsets.UTF_8)).toArray());
+        return code < 0 ? close(new byte[0]) : close(code, reason.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A close frame with {@code code} as a 2-byte big-endian number followed by {@code reason} as it is, valid UTF-8 or not. */
+    static WireFrame close(int code, byte[] reason) {
+        return close(new CloseInputs.Bytes().u16(code).add(reason).toArray());
+    }
+
+    /** A close frame with {@code code} and no reason. */
+    static WireFrame close(int code) {
+        return close(code, new byte[0]);
+    }
+
+    /** A close frame whose payload is {@code payload} as it is, legal or not. */
+    static WireFrame close(byte[] payload) {
+        return of(CLOSE, payload);
+    }
+
+    /** A frame whose first byte (FIN, RSV and opcode) is {@code firstByte}. */
+    static WireFrame withFirstByte(int firstByte, byte[] payload) {
+        return new WireFrame((firstByte & 0x80) != 0, firstByte >> 4 & 7, firstByte & 0xF, payload);
     }
 
     /** The frame as a client sends it: masked with {@code maskKey}, with a minimal length field. */
@@ -79,45 +108,97 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
     }
 
     /**
-     * Reads the frames a server wrote: unmasked, with minimal length fields, nothing left over.
+     * Reads one frame as a server must write it: unmasked, with a minimal length field, RSV bits
+     * only among {@code allowedRsv}, control frames final and at most 125 bytes, no close payload
+     * of 1 byte, at most {@code maxPayload} bytes.
+     *
+     * @return the frame, or null if the stream ended before it began
+     * @throws ProtocolException if the frame breaks one of those rules
+     * @throws EOFException      if the stream ends inside the frame
+     */
+    static @Nullable WireFrame readServerFrame(InputStream in, int allowedRsv, int maxPayload) throws IOException {
+        int b0 = in.read();
+        if (b0 < 0) {
+            return null;
+        }
+        int b1 = readByte(in);
+        if ((b0 >> 4 & 7 & ~allowedRsv) != 0) {
+            throw new ProtocolException("RSV bits set without an extension: 0x" + Integer.toHexString(b0));
+        }
+        if ((b1 & 0x80) != 0) {
+            // a server MUST NOT mask any frames that it sends to the client (§5.1)
+            throw new ProtocolException("masked frame from the server");
+        }
+        long length = b1 & 0x7F;
+        if (length >= 126) {
+            int bytes = length == 126 ? 2 : 8;
+            length = 0;
+            for (int i = 0; i < bytes; i++) {
+                length = length << 8 | readByte(in);
+            }
+            // the minimal number of bytes MUST be used to encode the length (§5.2)
+            if (length < (bytes == 2 ? 126 : 0x10000)) {
+                throw new ProtocolException("length " + length + " not in its minimal form");
+            }
+        }
+        if (length > maxPayload) {
+            throw new ProtocolException("frame of " + length + " bytes from the server (expected: <= " + maxPayload + ")");
+        }
+        byte[] payload = in.readNBytes((int) length);
+        if (payload.length < length) {
+            throw new EOFException("stream ended inside a frame: " + payload.length + " of " + length + " payload bytes");
+        }
+        WireFrame frame = new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF, payload);
+        // control frames MUST NOT be fragmented and MUST have a payload of 125 bytes or less (§5.5)
+        if (frame.isControl() && (!frame.fin() || length > 125)) {
+            throw new ProtocolException("malformed control frame from the server: " + frame);
+        }
+        // a close frame body MUST start with a 2-byte status code (§5.5.1)
+        if (frame.opcode() == CLOSE && length == 1) {
+            throw new ProtocolException("close frame payload of 1 byte from the server (expected: 0 or >= 2)");
+        }
+        return frame;
+    }
+
+    /**
+     * Reads the frames a server wrote, by {@link #readServerFrame}, with nothing left over.
      *
      * @throws AssertionError if the bytes are not exactly a sequence of such frames
      */
     static List<WireFrame> parseServerFrames(byte[] bytes) {
         List<WireFrame> frames = new ArrayList<>();
-        int i = 0;
-        while (i < bytes.length) {
-            if (bytes.length - i < 2) {
-                throw new AssertionError("truncated frame header at byte " + i + " of " + bytes.length);
+        ByteArrayInputStream in = new ByteArrayInputStream(bytes);
+        try {
+            for (WireFrame f; (f = readServerFrame(in, 0, bytes.length)) != null; ) {
+                frames.add(f);
             }
-            int b0 = bytes[i] & 0xFF;
-            int b1 = bytes[i + 1] & 0xFF;
-            if ((b1 & 0x80) != 0) {
-                throw new AssertionError("server frame is masked at byte " + i + " (expected: unmasked, RFC 6455 §5.1)");
-            }
-            int len7 = b1 & 0x7F;
-            int header = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
-            if (bytes.length - i < header) {
-                throw new AssertionError("truncated length field at byte " + i);
-            }
-            long length = len7;
-            if (len7 == 126) {
-                length = (bytes[i + 2] & 0xFF) << 8 | bytes[i + 3] & 0xFF;
-            } else if (len7 == 127) {
-                length = 0;
-                for (int k = 2; k < 10; k++) {
-                    length = length << 8 | bytes[i + k] & 0xFF;
-                }
-            }
-            if (bytes.length - i - header < length) {
-                throw new AssertionError("truncated payload at byte " + i + ": " + length + " announced");
-            }
-            int start = i + header;
-            frames.add(new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF,
-                    Arrays.copyOfRange(bytes, start, start + (int) length)));
-            i = start + (int) length;
+        } catch (IOException e) {
+            throw new AssertionError("not a sequence of server frames at byte " + (bytes.length - in.available()) + ": " + e, e);
         }
         return frames;
+    }
+
+    boolean isControl() {
+        return (opcode & 0x8) != 0;
+    }
+
+    boolean isData() {
+        return opcode == TEXT || opcode == BINARY || opcode == CONTINUATION;
+    }
+
+    /** The status code of a close frame; 1005 for an empty one, as RFC 6455 §7.1.5 reports it. */
+    int closeCode() {
+        return payload.length == 0 ? 1005 : (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
+    }
+
+    /**
+     * The reason of a close frame, decoded strictly.
+     *
+     * @throws CharacterCodingException if the reason is not valid UTF-8
+     */
+    String closeReason() throws CharacterCodingException {
+        ByteBuffer reason = ByteBuffer.wrap(payload, Math.min(2, payload.length), Math.max(0, payload.length - 2));
+        return StandardCharsets.UTF_8.newDecoder().decode(reason).toString();
     }
 
     /** Reads the frame's payload as a close payload through {@link CloseOracle}. */
@@ -125,10 +206,34 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         return CloseOracle.judge(payload);
     }
 
+    /** Reads like {@code TEXT 'Hello World!'}, {@code CLOSE 1002 'reason'}, {@code PING (3 bytes)} or {@code TEXT RSV1 (not final) ...}. */
     @Override
     public String toString() {
-        return "WireFrame[fin=" + fin + ", rsv=" + rsv + ", opcode=" + opcode + ", payload="
-                + ByteBufUtil.hexDump(payload) + "]";
+        String head = switch (opcode) {
+            case CONTINUATION -> "CONTINUATION";
+            case TEXT -> "TEXT";
+            case BINARY -> "BINARY";
+            case CLOSE -> "CLOSE";
+            case PING -> "PING";
+            case PONG -> "PONG";
+            default -> "OPCODE " + opcode;
+        } + (rsv == 0 ? "" : " RSV" + rsv) + (fin ? "" : " (not final)");
+        if (opcode == TEXT && payload.length <= 64) {
+            return head + " '" + new String(payload, StandardCharsets.UTF_8) + "'";
+        }
+        if (opcode == CLOSE) {
+            String reason = new String(payload, Math.min(2, payload.length), Math.max(0, payload.length - 2), StandardCharsets.UTF_8);
+            return head + " " + (payload.length == 0 ? "(empty)" : closeCode() + (reason.isEmpty() ? "" : " '" + reason + "'"));
+        }
+        return head + " (" + payload.length + " bytes)";
+    }
+
+    private static int readByte(InputStream in) throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            throw new EOFException("stream ended inside a frame header");
+        }
+        return b;
     }
 
     @Override

@@ -33,8 +33,9 @@ class WithoutMicrometerTest {
             ws.sendText(TestServer.closeCommand(1000, "done"), true);
 
             assertThat(client.awaitClose()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "done"));
-            CloseReport report = server.reportOf(server.nextConnection());
-            assertThat(report.reason()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "done"));
+            CloseReport report = server.nextConnection().report();
+            assertThat(report.sent()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "done"));
+            assertThat(report.reason().knownReason()).isEqualTo(CloseReason.Codes.NORMAL); // the client's answer
             assertThat(report.clean()).isTrue();
         }
     }
@@ -42,7 +43,7 @@ class WithoutMicrometerTest {
     @Test
     void embeddedServerPipelineUpgradesAndCloses() {
         try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            UpgradeTest.upgrade(ws);
+            ws.upgrade();
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x88, new byte[] {0x03, (byte) 0xE8}));
 
             assertThat(ws.sentBytes()).isEqualTo("880203e8");

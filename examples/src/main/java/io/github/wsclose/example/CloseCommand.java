@@ -48,7 +48,7 @@ sealed interface CloseCommand {
                     + " (RFC 6455 §7.4); a close frame may carry 1000-1003, 1007-1014 or 3000-4999");
         }
         try {
-            return new Accepted(new CloseReason((short) code, reason).requireSendable());
+            return new Accepted(CloseReason.of(code, reason).requireSendable());
         } catch (IllegalArgumentException e) {
             return new Refused(e.getMessage());
         }

@@ -11,7 +11,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Prints one line for every closed WebSocket connection, from its {@link CloseReport}:
+ * Prints one line for every closed WebSocket connection, from its {@link CloseReport}: the
+ * connection's close code and reason ({@link CloseReport#reason()}), who started, whether it was
+ * clean, how long it took, and the failure if there was one:
  *
  * <pre>
  * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms
@@ -46,7 +48,7 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
                 + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? "server" : "client")
                 + " clean=" + report.clean()
                 + " duration=" + report.duration().toMillis() + "ms"
-                + (report.cause() == null ? "" : " cause=" + quoted(report.cause().toString()));
+                + (report.failure() == null ? "" : " failure=" + quoted(report.failure().toString()));
     }
 
     private static String address(SocketAddress peer) {

@@ -24,7 +24,7 @@ class ExampleServerTest {
     @Test
     void codeAndReasonVerbatim() {
         assertThat(CloseCommand.parse("close 4000  two  spaces "))
-                .isEqualTo(new CloseCommand.Accepted(new CloseReason((short) 4000, " two  spaces ")));
+                .isEqualTo(new CloseCommand.Accepted(CloseReason.of(4000, " two  spaces ")));
         assertThat(CloseCommand.parse("close 1012"))
                 .isEqualTo(new CloseCommand.Accepted(new CloseReason(CloseReason.Codes.SERVICE_RESTART, "")));
     }
@@ -80,8 +80,9 @@ class ExampleServerTest {
 
     @Test
     void oneLinePerClosedConnection() {
-        CloseReport report = new CloseReport(new CloseReason((short) 4000, "bye \"now\"\nok"),
-                CloseReport.Initiator.REMOTE, true, Duration.ofMillis(3), null);
+        CloseReason bye = CloseReason.of(4000, "bye \"now\"\nok");
+        CloseReport report = new CloseReport(bye, bye, CloseReason.of(4000, ""), CloseReport.Initiator.REMOTE, true,
+                Duration.ofMillis(3), CloseReport.Cause.PEER, null);
         assertThat(ClosePrinter.line(new InetSocketAddress("127.0.0.1", 50412), report))
                 .isEqualTo("closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason=\"bye \\\"now\\\"\\nok\""
                         + " started-by=client clean=true duration=3ms");

@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.NettyUtf8Validation;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +34,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <ul>
  *   <li>{@code ours}: {@link ClosePayload#decode(ByteBuf)}.</li>
- *   <li>{@code netty}: stock Netty 4.2 made strict with its own parts: a {@link CloseWebSocketFrame}
- *       around the payload, {@code statusCode()}, {@link WebSocketCloseStatus#isValidStatusCode(int)},
- *       Netty's {@code Utf8Validator} on the reason, then {@code reasonText()}.</li>
+ *   <li>{@code netty}: what stock Netty 4.2 does with a received close frame: its frame decoder's
+ *       control-frame length check, then the decoder's own close body check
+ *       ({@link NettyCloseFrameBody}: status code, and the reason through Netty's UTF-8
+ *       validator), a {@link CloseWebSocketFrame} around the payload, {@code statusCode()} and
+ *       {@code reasonText()}.</li>
  *   <li>{@code ktor}: {@code Frame.Close}, {@code readReason()} and {@code CloseReason.Codes.byCode}.
  *       Ktor checks neither the code nor the UTF-8 (it replaces bad bytes), so it does less work and
  *       rejects nothing.</li>
@@ -64,6 +65,7 @@ public class DecodeBenchmark {
     public String buffer;
 
     private ByteBuf nettyPayload;
+    private NettyCloseFrameBody nettyCheck;
     private ByteBuffer jettyPayload;
     private byte[] ktorPayload;
 
@@ -79,6 +81,7 @@ public class DecodeBenchmark {
                 ? PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length)
                 : PooledByteBufAllocator.DEFAULT.heapBuffer(bytes.length);
         nettyPayload.writeBytes(bytes);
+        nettyCheck = new NettyCloseFrameBody();
         jettyPayload = direct ? ByteBuffer.allocateDirect(bytes.length) : ByteBuffer.allocate(bytes.length);
         jettyPayload.put(bytes).flip();
         ktorPayload = bytes;
@@ -87,6 +90,7 @@ public class DecodeBenchmark {
     @TearDown
     public void tearDown() {
         nettyPayload.release();
+        nettyCheck.close();
     }
 
     @Benchmark
@@ -103,19 +107,11 @@ public class DecodeBenchmark {
         CloseWebSocketFrame frame = new CloseWebSocketFrame(true, 0, nettyPayload.retainedDuplicate());
         try {
             ByteBuf content = frame.content();
-            int length = content.readableBytes();
-            if (length == 1 || length > MAX_CONTROL_PAYLOAD) {
-                throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR, "Invalid close frame body");
+            if (content.readableBytes() > MAX_CONTROL_PAYLOAD) { // the frame decoder's check of every control frame
+                throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR, "invalid control frame length");
             }
-            int code = frame.statusCode(); // -1 for an empty payload
-            if (code != -1 && !WebSocketCloseStatus.isValidStatusCode(code)) {
-                throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
-                        "Invalid close frame getStatus code: " + code);
-            }
-            if (length > 2) {
-                NettyUtf8Validation.check(content, content.readerIndex() + 2, length - 2);
-            }
-            bh.consume(code);
+            nettyCheck.check(content);
+            bh.consume(frame.statusCode()); // -1 for an empty payload
             bh.consume(frame.reasonText());
         } catch (CorruptedWebSocketFrameException e) {
             bh.consume(e);

@@ -91,7 +91,7 @@ public final class LoadServer {
         for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
             String[] words = line.trim().split(" ");
             if (words[0].equals("drain") && words.length == 3) {
-                CloseReason reason = new CloseReason((short) Integer.parseInt(words[1]), "");
+                CloseReason reason = CloseReason.of(Integer.parseInt(words[1]), "");
                 Duration deadline = Duration.ofMillis(Long.parseLong(words[2]));
                 GracefulDrain.Result result = GracefulDrain.drain(ours, reason, deadline)
                         .get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);

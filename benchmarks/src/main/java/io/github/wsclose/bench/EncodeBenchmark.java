@@ -57,7 +57,7 @@ public class EncodeBenchmark {
 
     @Setup
     public void setUp() {
-        ours = new CloseReason((short) input.code(), input.text());
+        ours = CloseReason.of(input.code(), input.text());
         nettyStatus = WebSocketCloseStatus.valueOf(input.code());
         nettyText = input.text();
         ktor = new io.ktor.websocket.CloseReason((short) input.code(), input.text());

@@ -1,43 +1,21 @@
-package io.github.wsclose.autobahn;
+package io.github.wsclose;
 
-import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.close;
-import static io.github.wsclose.autobahn.RawWebSocketClient.Frame.text;
+import static io.github.wsclose.WireFrame.close;
+import static io.github.wsclose.WireFrame.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.github.wsclose.CloseReport;
-import io.github.wsclose.ClosingHandshakeConfig;
-import io.github.wsclose.ServerPipeline;
-import io.github.wsclose.autobahn.RawWebSocketClient.Frame;
-import io.github.wsclose.autobahn.RawWebSocketClient.TcpEnd;
-import io.github.wsclose.autobahn.RawWebSocketClient.Transcript;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.github.wsclose.RawClient.TcpEnd;
+import io.github.wsclose.RawClient.Transcript;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Replays every case of section 7 ("Close Handling") of the Autobahn|Testsuite against a real
  * server built by {@link ServerPipeline#configure(io.netty.channel.ChannelPipeline, String,
  * ClosingHandshakeConfig, io.netty.channel.ChannelHandler...)} with the server defaults and an
- * echo application, over a {@link RawWebSocketClient} on 127.0.0.1.
+ * echo application, over a {@link RawClient} on 127.0.0.1.
  *
  * <p>Each case sends the frames of the suite's definition and is graded more strictly than the
  * suite grades it:
@@ -73,42 +51,26 @@ class AutobahnCloseHandlingTest {
     /** The longest the server may leave us waiting for a frame or for the end of TCP. */
     static final Duration CLOSE_DEADLINE = Duration.ofSeconds(1);
 
-    private static final Frame HELLO = text("Hello World!");
+    private static final WireFrame HELLO = text("Hello World!");
     private static final Set<String> WARM_UP = Set.of("7.1.1", "7.3.2", "7.13.1");
 
-    /** The close reports of each connection, keyed by the client's port, complete when TCP has closed. */
-    private static final Map<Integer, CompletableFuture<List<CloseReport>>> REPORTS = new ConcurrentHashMap<>();
-
-    private static EventLoopGroup group;
-    private static Channel server;
+    private static TestServer server;
 
     @BeforeAll
     static void startServer() throws Exception {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        server = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        // the aggregator makes it an echo of messages: a fragment is never echoed alone
-                        ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(),
-                                new WebSocketFrameAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH), new EchoHandler());
-                    }
-                })
-                .bind("127.0.0.1", 0)
-                .syncUninterruptibly()
-                .channel();
+        // the aggregator makes it an echo of messages: a fragment is never echoed alone
+        server = TestServer.builder()
+                .inFront(() -> new WebSocketFrameAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH))
+                .start();
         List<AutobahnCase> warmUp = cases().filter(c -> WARM_UP.contains(c.id())).toList();
         for (AutobahnCase c : warmUp) {
-            exchange(c, RawWebSocketClient.UPGRADE_TIMEOUT);
+            exchange(c, RawClient.UPGRADE_TIMEOUT);
         }
     }
 
     @AfterAll
     static void stopServer() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,7 +78,7 @@ class AutobahnCloseHandlingTest {
     void closeHandling(AutobahnCase c) throws Exception {
         Exchange exchange = exchange(c, CLOSE_DEADLINE);
         Transcript received = exchange.received();
-        List<CloseReport> reports = exchange.reports();
+        CloseReport report = exchange.report();
 
         String transcript = "received " + received;
         if (c.serverStopsReading()) {
@@ -130,7 +92,7 @@ class AutobahnCloseHandlingTest {
         }
         // at most one close frame, and we always send one
         assertThat(received.closeFrames()).as(transcript).hasSize(1);
-        Frame closeFrame = received.closeFrames().get(0);
+        WireFrame closeFrame = received.closeFrames().get(0);
         assertThat(received.frames()).as(transcript).endsWith(closeFrame);
         assertThat(received.frames().subList(0, received.frames().size() - 1)).as("frames before the close frame")
                 .containsExactlyElementsOf(c.echoes());
@@ -143,36 +105,35 @@ class AutobahnCloseHandlingTest {
             assertThat(closeFrame.closeCode()).as("close code accepted by the suite").isIn(c.suiteAccepts());
         }
 
-        assertThat(reports).as("close reports of the connection on the server").hasSize(1);
-        CloseReport report = reports.get(0);
-        assertThat(report.reason().unsignedCode()).as("reported code; " + report).isEqualTo(c.outcome().code());
+        // the connection's close code is the peer's close (§7.1.5); a connection this end failed received none
+        CloseReason reportedClose = c.outcome().initiator() == CloseReport.Initiator.REMOTE ? report.received() : report.sent();
+        assertThat(reportedClose).as("reported close frame; " + report).isNotNull();
+        assertThat(reportedClose.unsignedCode()).as("reported code; " + report).isEqualTo(c.outcome().code());
+        assertThat(report.reason().unsignedCode()).as("reported reason; " + report)
+                .isEqualTo(c.outcome().initiator() == CloseReport.Initiator.REMOTE ? c.outcome().code() : 1006);
         assertThat(report.initiator()).as("reported initiator; " + report).isEqualTo(c.outcome().initiator());
         assertThat(report.clean()).as("reported cleanliness; " + report).isEqualTo(c.outcome().clean());
     }
 
     /**
      * Runs {@code c} on a new connection whose reads wait at most {@code readTimeout}, and
-     * returns what the client received and the close reports the server produced for it.
+     * returns what the client received and the one close report the server produced for it.
      */
     private static Exchange exchange(AutobahnCase c, Duration readTimeout) throws Exception {
-        Transcript received;
-        int port;
-        try (RawWebSocketClient client = RawWebSocketClient.connect((InetSocketAddress) server.localAddress(), "/ws", readTimeout)) {
-            port = client.localPort();
-            client.send(c.sent());
+        List<WireFrame> frames = new ArrayList<>();
+        Transcript end;
+        TestServer.Connection connection;
+        try (RawClient client = RawClient.upgrade(server.port()).readTimeout(readTimeout)) {
+            connection = server.nextConnection();
+            client.sendKeepingFailure(c.sent());
             if (!c.sentAfterEchoes().isEmpty()) {
-                client.awaitDataFrames(c.echoes().size());
-                client.send(c.sentAfterEchoes());
+                frames.addAll(client.readDataFrames(c.echoes().size()));
+                client.sendKeepingFailure(c.sentAfterEchoes());
             }
-            received = client.readUntilClosed();
+            end = client.readUntilClosed();
         }
-        List<CloseReport> reports = reportsOf(port).get(5, TimeUnit.SECONDS);
-        REPORTS.remove(port); // ports are reused in time
-        return new Exchange(received, reports);
-    }
-
-    private static CompletableFuture<List<CloseReport>> reportsOf(int clientPort) {
-        return REPORTS.computeIfAbsent(clientPort, port -> new CompletableFuture<>());
+        frames.addAll(end.frames());
+        return new Exchange(new Transcript(List.copyOf(frames), end.end(), end.writeFailure()), connection.report());
     }
 
     static Stream<AutobahnCase> cases() {
@@ -183,18 +144,18 @@ class AutobahnCloseHandlingTest {
         cases.add(AutobahnCase.of("7.1.2", "two close frames: the second is ignored", Outcome.echoed(1000), Set.of(1000),
                 close(1000), close(new byte[0])));
         cases.add(AutobahnCase.of("7.1.3", "ping after close: no pong", Outcome.echoed(1000), Set.of(1000),
-                close(1000), new Frame(Frame.PING, true, new byte[0])));
+                close(1000), WireFrame.of(WireFrame.PING, new byte[0])));
         cases.add(AutobahnCase.of("7.1.4", "text after close: not echoed", Outcome.echoed(1000), Set.of(1000),
                 close(1000), HELLO));
         cases.add(AutobahnCase.of("7.1.5", "close between two fragments of a text message: nothing echoed",
                 Outcome.echoed(1000), Set.of(1000),
-                new Frame(Frame.TEXT, false, bytes("fragment1")), close(1000),
-                new Frame(Frame.CONTINUATION, true, bytes("fragment2"))));
+                new WireFrame(false, 0, WireFrame.TEXT, bytes("fragment1")), close(1000),
+                WireFrame.of(WireFrame.CONTINUATION, bytes("fragment2"))));
         // informational in the suite: it sends a 256 KiB text message, then text, close and ping back to back;
         // our default frame limit is 64 KiB, so the first frame is refused with 1009 and nothing after it is read
         cases.add(new AutobahnCase("7.1.6", "256 KiB text over the 64 KiB limit, text, close, ping: refused with 1009",
-                List.of(new Frame(Frame.TEXT, true, Arrays.copyOf(bytes("BAsd7&jh23".repeat(26215)), 256 * 1024)), HELLO, close(1000),
-                        new Frame(Frame.PING, true, new byte[0])),
+                List.of(WireFrame.of(WireFrame.TEXT, Arrays.copyOf(bytes("BAsd7&jh23".repeat(26215)), 256 * 1024)), HELLO, close(1000),
+                        WireFrame.of(WireFrame.PING, new byte[0])),
                 List.of(), List.of(), Outcome.failed(1009), Set.of(), true));
 
         // 7.3: close frame payload lengths
@@ -265,11 +226,11 @@ class AutobahnCloseHandlingTest {
      *                         suite only records the outcome (informational)
      * @param serverStopsReading whether the server refuses a frame we are still writing
      */
-    record AutobahnCase(String id, String what, List<Frame> sent, List<Frame> echoes, List<Frame> sentAfterEchoes,
+    record AutobahnCase(String id, String what, List<WireFrame> sent, List<WireFrame> echoes, List<WireFrame> sentAfterEchoes,
             Outcome outcome, Set<Integer> suiteAccepts, boolean serverStopsReading) {
 
         /** A case that sends {@code sent} back to back and expects no echo. */
-        static AutobahnCase of(String id, String what, Outcome outcome, Set<Integer> suiteAccepts, Frame... sent) {
+        static AutobahnCase of(String id, String what, Outcome outcome, Set<Integer> suiteAccepts, WireFrame... sent) {
             return new AutobahnCase(id, what, List.of(sent), List.of(), List.of(), outcome, suiteAccepts, false);
         }
 
@@ -283,8 +244,8 @@ class AutobahnCloseHandlingTest {
         }
     }
 
-    /** What the client received on one connection, and the close reports the server produced for it. */
-    record Exchange(Transcript received, List<CloseReport> reports) {
+    /** What the client received on one connection, and the one close report the server produced for it. */
+    record Exchange(Transcript received, CloseReport report) {
     }
 
     /**
@@ -302,46 +263,6 @@ class AutobahnCloseHandlingTest {
         /** The server failed the connection with {@code code}. */
         static Outcome failed(int code) {
             return new Outcome(code, CloseReport.Initiator.LOCAL, false);
-        }
-    }
-
-    /**
-     * Echoes each text and binary message; ignores the peer's {@code CloseReason}, which holds
-     * no buffer. Collects the {@link CloseReport}s of its connection and hands them over to
-     * {@link #REPORTS} when TCP closes (the report comes before {@code channelInactive}).
-     * One instance per connection.
-     */
-    private static final class EchoHandler extends ChannelInboundHandlerAdapter {
-
-        private final List<CloseReport> reports = new ArrayList<>();
-        private int clientPort;
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            clientPort = ((InetSocketAddress) ctx.channel().remoteAddress()).getPort();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-                ctx.writeAndFlush(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof CloseReport report) {
-                reports.add(report);
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            reportsOf(clientPort).complete(List.copyOf(reports));
-            ctx.fireChannelInactive();
         }
     }
 }
