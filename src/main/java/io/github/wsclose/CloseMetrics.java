@@ -43,9 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       never became WebSocket connections</td></tr>
  * </table>
  *
- * <p>The {@code code} tag is the number of a named code ({@link CloseReason.Codes}, such as
- * {@code 1000} or {@code 1006}), {@code 3xxx} for 3000–3999, {@code 4xxx} for 4000–4999 and
- * {@code other} for anything else; {@code initiator} is {@code local} or {@code remote};
+ * <p>The {@code code} tag is the code of {@link CloseReport#reason()} (RFC 6455 §7.1.5: of the
+ * close frame received, 1005 for one without a code, 1006 when none came): the number of a
+ * named code ({@link CloseReason.Codes}, such as {@code 1000} or {@code 1006}), {@code 3xxx} for
+ * 3000–3999, {@code 4xxx} for 4000–4999 and {@code other} for anything else; {@code initiator} is {@code local} or {@code remote};
  * {@code clean} is {@code true} or {@code false}; {@code cause} is the report's
  * {@link CloseReport.Cause} in lower case ({@code peer}, {@code application},
  * {@code protocol_error} …), so it takes one value per constant of that enum.
