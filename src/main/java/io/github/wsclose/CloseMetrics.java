@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.AttributeKey;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       per connection, from its report</td></tr>
  *   <tr><td>{@value #CLOSE_DURATION}</td><td>timer</td><td>initiator, clean, cause</td><td>from
  *       the first close frame (or the failure) until TCP closed</td></tr>
- *   <tr><td>{@value #PING_RTT}</td><td>timer</td><td>-</td><td>keepalive round trips</td></tr>
+ *   <tr><td>{@value #PING_RTT}</td><td>timer</td><td>-</td><td>keepalive round trips: at each
+ *       report, its {@link CloseReport#lastPingRoundTrip()}, if a pong answered a ping</td></tr>
  *   <tr><td>{@value #UPGRADES_REJECTED}</td><td>counter</td><td>reason</td><td>connections that
- *       never became WebSocket connections</td></tr>
+ *       never became WebSocket connections: one per {@link UpgradeRejected} event</td></tr>
  * </table>
  *
  * <p>The {@code code} tag is the code of {@link CloseReport#reason()} (RFC 6455 §7.1.5: of the
@@ -49,11 +49,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * 3000–3999, {@code 4xxx} for 4000–4999 and {@code other} for anything else; {@code initiator} is {@code local} or {@code remote};
  * {@code clean} is {@code true} or {@code false}; {@code cause} is the report's
  * {@link CloseReport.Cause} in lower case ({@code peer}, {@code application},
- * {@code protocol_error} …), so it takes one value per constant of that enum.
+ * {@code protocol_error} …), so it takes one value per constant of that enum; {@code reason} is
+ * the {@link UpgradeRejected.Reason#tag()} of the rejection.
  *
  * <p>Add the handler after the {@link ClosingHandshakeHandler} (among the application's
- * handlers of a {@link ServerPipeline}): it reads the upgrade event and the report on their way
- * to the application and passes both on. A connection that closes before its upgrade completes
+ * handlers of a {@link ServerPipeline}): it reads the upgrade event, the report and the
+ * rejection on their way to the application and passes them on. A connection that closes before its upgrade completes
  * is never counted as open.
  *
  * <p>This is the only class of the library that uses Micrometer, which is an optional
@@ -73,11 +74,6 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
     static final String PING_RTT = "websocket.ping.rtt";
     static final String UPGRADES_REJECTED = "websocket.upgrades.rejected";
 
-    /** The tag value of whatever falls outside a tag's named values. */
-    static final String OTHER = "other";
-
-    /** The values of the {@code reason} tag of {@value #UPGRADES_REJECTED}. */
-    static final List<String> REJECTION_REASONS = List.of("timeout", "bad_request", "version", "not_found", "drain", OTHER);
 
     private static final AttributeKey<Boolean> OPEN = AttributeKey.valueOf(CloseMetrics.class, "open");
 
@@ -139,6 +135,8 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
             opened(ctx);
         } else if (evt instanceof CloseReport report) {
             closed(ctx, report);
+        } else if (evt instanceof UpgradeRejected rejected) {
+            rejectedUpgrades.withTags("reason", rejected.reason().tag()).increment();
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -148,16 +146,6 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         if (ctx.channel().attr(OPEN).getAndSet(null) != null) {
             active.decrementAndGet(); // taken out of a pipeline while open: no report will reach it
         }
-    }
-
-    /** Counts a keepalive round trip of {@code rtt}. */
-    void pingRoundTrip(Duration rtt) {
-        pingRoundTrips.withTags().record(rtt);
-    }
-
-    /** Counts a connection that never became a WebSocket connection, for {@code reason} (outside {@link #REJECTION_REASONS}: {@code other}). */
-    void upgradeRejected(String reason) {
-        rejectedUpgrades.withTags("reason", REJECTION_REASONS.contains(reason) ? reason : OTHER).increment();
     }
 
     private void opened(ChannelHandlerContext ctx) {
@@ -176,6 +164,10 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         closes.withTags("code", codeTag(report.reason()), "initiator", initiator, "clean", clean, "cause", cause).increment();
         closeDurations.withTags("initiator", initiator, "clean", clean, "cause", cause)
                 .record(report.duration().toNanos(), TimeUnit.NANOSECONDS);
+        Duration roundTrip = report.lastPingRoundTrip();
+        if (roundTrip != null) {
+            pingRoundTrips.withTags().record(roundTrip); // the connection's latest, one sample per connection
+        }
     }
 
     /** The {@code code} tag of {@code reason}, for any code. */
@@ -186,7 +178,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         return switch (StatusCodeRange.of(reason.unsignedCode())) {
             case REGISTERED -> "3xxx";
             case PRIVATE_USE -> "4xxx";
-            case DEFINED, LOCAL_ONLY, RESERVED, OUT_OF_RANGE -> OTHER; // every DEFINED and LOCAL_ONLY code is named
+            case DEFINED, LOCAL_ONLY, RESERVED, OUT_OF_RANGE -> "other"; // every DEFINED and LOCAL_ONLY code is named
         };
     }
 

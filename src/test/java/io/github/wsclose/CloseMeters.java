@@ -31,7 +31,7 @@ final class CloseMeters {
             "initiator", Set.of("local", "remote"),
             "clean", Set.of("true", "false"),
             "cause", Arrays.stream(CloseReport.Cause.values()).map(CloseMetrics::tag).collect(Collectors.toUnmodifiableSet()),
-            "reason", Set.of("timeout", "bad_request", "version", "not_found", "drain", "other"));
+            "reason", Arrays.stream(UpgradeRejected.Reason.values()).map(UpgradeRejected.Reason::tag).collect(Collectors.toUnmodifiableSet()));
 
     /** The tags each meter has. */
     static final Map<String, Set<String>> TAG_KEYS = Map.of(

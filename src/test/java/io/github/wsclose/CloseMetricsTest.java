@@ -214,20 +214,6 @@ class CloseMetricsTest {
     }
 
     @Test
-    void keepaliveRoundTripsAndRejectedUpgrades() {
-        assertThat(meters.registry.find(CloseMetrics.PING_RTT).timer()).as("before any round trip").isNull();
-        meters.handler.pingRoundTrip(Duration.ofMillis(12));
-        meters.handler.upgradeRejected("timeout");
-        meters.handler.upgradeRejected("timeout");
-        meters.handler.upgradeRejected("a reason nobody documented");
-
-        assertThat(meters.registry.get(CloseMetrics.PING_RTT).timer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(12);
-        assertThat(meters.registry.get(CloseMetrics.UPGRADES_REJECTED).tag("reason", "timeout").counter().count()).isEqualTo(2);
-        assertThat(meters.registry.get(CloseMetrics.UPGRADES_REJECTED).tag("reason", "other").counter().count()).isEqualTo(1);
-        meters.assertTagsBounded();
-    }
-
-    @Test
     void bindingTwiceToOneRegistryIsRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> CloseMetrics.bindTo(meters.registry))
                 .withMessage("close metrics already bound to this registry (websocket.connections.active exists): "

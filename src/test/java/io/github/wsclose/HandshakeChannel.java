@@ -80,7 +80,12 @@ final class HandshakeChannel implements AutoCloseable {
      * {@code behind} are the application's first handlers, in front of the recorder.
      */
     static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ChannelHandler... behind) {
-        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config,
+        return serverPipeline(config, ServerProtection.defaults(), behind);
+    }
+
+    /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with {@code protection}. */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerProtection protection, ChannelHandler... behind) {
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config, protection,
                 Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
     }
 
