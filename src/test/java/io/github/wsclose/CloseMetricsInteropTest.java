@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link CloseMetrics} on a {@link ServerPipeline} server with real JDK WebSocket clients on
- * loopback: a close from each side, a dropped connection, and a drain of many connections, after
- * which the active gauge is back to zero.
+ * loopback: a close from each side, a dropped connection, a dead peer the keepalive fails, and a
+ * drain of many connections, after which the active gauge is back to zero.
  */
 class CloseMetricsInteropTest {
 
@@ -56,6 +56,20 @@ class CloseMetricsInteropTest {
                     entry(closeTags("1006", "remote", "false", "transport"), 1.0));
             assertThat(meters.active()).isZero();
             meters.assertTagsBounded();
+        }
+    }
+
+    @Test
+    void deadPeerCountsAsAKeepaliveTimeout() throws Exception {
+        Duration shortly = Duration.ofMillis(100);
+        ServerProtection keepalive = ServerProtection.defaults().withPingInterval(shortly).withPongTimeout(shortly);
+        try (TestServer server = TestServer.builder().protection(keepalive).inFront(() -> meters.handler).start();
+                RawClient dead = RawClient.upgrade(server.port())) {
+            assertThat(dead.readUntilClosed().frames()).as("a ping, then the close").hasSize(2);
+            server.nextConnection().report();
+
+            assertThat(meters.onlyClose()).isEqualTo(closeTags("1006", "local", "false", "keepalive_timeout"));
+            assertThat(meters.active()).isZero();
         }
     }
 
