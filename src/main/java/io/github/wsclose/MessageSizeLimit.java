@@ -17,7 +17,7 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Not sharable, confined to the event loop.
  *
- * @see ServerProtection#maxMessageBytes()
+ * @see ServerOptions#maxMessageBytes()
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1">RFC 6455 §7.4.1 (1009)</a>
  */
 final class MessageSizeLimit extends ChannelInboundHandlerAdapter {

@@ -1,11 +1,15 @@
 package io.github.wsclose;
 
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import java.util.Objects;
 
 /**
@@ -18,32 +22,73 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * builds, from head to tail: {@link HttpServerCodec}, a handler that guards the connection until
- * its upgrade is done (the protections of {@link ServerProtection} before the upgrade: a timeout
- * counted from accept, 426 for versions other than RFC 6455's, error answers that close the
- * connection, one {@link UpgradeRejected} event for each connection refused; once upgraded, it
- * leaves in its place, right behind Netty's frame decoder, the protections of the connection:
- * keepalive, the answers to the peer's pings, the idle timeout, the limits of message size and of
- * pending bytes), {@link HttpObjectAggregator},
- * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
- * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
- * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
- * leaves the checks of close frame bodies to {@link CloseFrameDecoder} once the upgrade is done,
- * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, a {@link ClosingHandshakeHandler}, the
- * application's handlers, and a last handler that turns any exception the application leaves
- * unhandled into a close with 1011 UNEXPECTED_CONDITION. HTTP requests for other paths reach
- * the application's handlers as {@code FullHttpRequest}s.
+ * builds, from head to tail, each handler under the name of its constant:
+ * <ol>
+ *   <li>{@value #HTTP_CODEC}: {@link HttpServerCodec}; at the upgrade Netty replaces it with its
+ *       WebSocket frame decoder and encoder ({@code wsdecoder}, {@code wsencoder});</li>
+ *   <li>{@value #UPGRADE_GUARD}: the protections of {@link ServerOptions#protection()} before the
+ *       upgrade (upgrade timeout, RFC 6455 versions only, error answers that close, no frames
+ *       before the 101); at the upgrade it puts those of the WebSocket connection (keepalive,
+ *       the answers to the peer's pings, idle timeout, message size and pending bytes) in its
+ *       place, under generated names;</li>
+ *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
+ *       {@link ServerOptions#maxHttpRequestBytes()} and removed by Netty at the upgrade;</li>
+ *   <li>{@value #COMPRESSION}, with compression only: the permessage-deflate negotiation
+ *       (RFC 7692), which puts the deflater and inflater in its place at the upgrade, followed
+ *       by a handler that refuses RSV bits no extension negotiated;</li>
+ *   <li>{@value #WEBSOCKET_UPGRADE}: {@link WebSocketServerProtocolHandler} configured so that it
+ *       never sends a close frame of its own ({@code handleCloseFrames(false)},
+ *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, UTF-8 validation of
+ *       text frames on); Netty adds its own handshake and UTF-8 handlers before it;</li>
+ *   <li>a handler that leaves the checks of close frame bodies to {@link CloseFrameDecoder};</li>
+ *   <li>{@value #MESSAGE_AGGREGATOR}, with {@link ServerOptions} only: messages aggregated up to
+ *       {@link ServerOptions#maxMessageBytes()}, larger ones closing with 1009;</li>
+ *   <li>{@value #CLOSE_DECODER}: {@link CloseFrameDecoder}; {@value #CLOSE_ENCODER}:
+ *       {@link CloseFrameEncoder}; {@value #CLOSING_HANDSHAKE}: a {@link ClosingHandshakeHandler};</li>
+ *   <li>the application's handlers;</li>
+ *   <li>{@value #UNHANDLED_EXCEPTIONS}: a last handler that turns any exception the application
+ *       leaves unhandled into a close with 1011 UNEXPECTED_CONDITION.</li>
+ * </ol>
+ * Add your own handlers at a known place: TLS first ({@code pipeline.addFirst("tls", sslHandler)}),
+ * a logger before {@value #HTTP_CODEC}, an authentication check of the upgrade request (a
+ * {@code FullHttpRequest}) before {@value #WEBSOCKET_UPGRADE}. HTTP requests for other paths
+ * reach the application's handlers as {@code FullHttpRequest}s.
  *
  * <p>The application sees {@link CloseReason}s (the peer's close) among its inbound messages,
  * one {@link CloseReport} user event per WebSocket connection, and may write a
  * {@link CloseReason} or call {@code channel.close()} to close.
  *
  * @see ClosingHandshakeHandler
+ * @see ServerOptions
  */
 public final class ServerPipeline {
 
     /** Largest HTTP request and WebSocket frame payload accepted by {@link #configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}. */
-    public static final int DEFAULT_MAX_CONTENT_LENGTH = 65536;
+    public static final int DEFAULT_MAX_CONTENT_LENGTH = ServerOptions.DEFAULT_MAX_BYTES;
+
+    /** The name of the HTTP codec, the first handler. */
+    public static final String HTTP_CODEC = "http-codec";
+    /** The name of the guard of the connection before its upgrade, right after {@link #HTTP_CODEC}. */
+    public static final String UPGRADE_GUARD = "ws-upgrade-guard";
+    /** The name of the HTTP request aggregator, after {@link #UPGRADE_GUARD}. */
+    public static final String HTTP_AGGREGATOR = "http-aggregator";
+    /** The name of the permessage-deflate negotiation, present until the upgrade when compression is on. */
+    public static final String COMPRESSION = "ws-compression";
+    /** The name of Netty's {@link WebSocketServerProtocolHandler}, which runs the opening handshake. */
+    public static final String WEBSOCKET_UPGRADE = "ws-upgrade";
+    /** The name of the message aggregator, with {@link ServerOptions} only. */
+    public static final String MESSAGE_AGGREGATOR = "ws-message-aggregator";
+    /** The name of the {@link CloseFrameDecoder}. */
+    public static final String CLOSE_DECODER = "ws-close-decoder";
+    /** The name of the {@link CloseFrameEncoder}. */
+    public static final String CLOSE_ENCODER = "ws-close-encoder";
+    /** The name of the {@link ClosingHandshakeHandler}; the application's handlers follow it. */
+    public static final String CLOSING_HANDSHAKE = "ws-closing-handshake";
+    /** The name of the last handler, which closes with 1011 on an exception no handler dealt with. */
+    public static final String UNHANDLED_EXCEPTIONS = "ws-unhandled-exceptions";
+
+    static final String CLOSE_BODY_HANDOVER = "ws-close-body-handover";
+    static final String RESERVED_BITS = "ws-reserved-bits";
 
     private ServerPipeline() {
     }
@@ -51,7 +96,7 @@ public final class ServerPipeline {
     /**
      * Configures {@code pipeline} for WebSocket connections on {@code websocketPath}, with
      * Netty's defaults and frames up to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes (larger ones
-     * close with 1009).
+     * close with 1009), passed to the application as they come, not aggregated.
      *
      * @param pipeline      the new channel's pipeline
      * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
@@ -62,33 +107,20 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
             ChannelHandler... application) {
-        configure(pipeline, websocketPath, close, ServerProtection.defaults(), application);
-    }
-
-    /**
-     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
-     *
-     * @param pipeline      the new channel's pipeline
-     * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
-     * @param close         the closing handshake's configuration, for a server
-     * @param protection    the limits and timeouts by which the server closes connections on its own
-     * @param application   the application's handlers, added after the close handling
-     * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code close} is not a server configuration
-     */
-    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
-            ServerProtection protection, ChannelHandler... application) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
                 .maxFramePayloadLength(DEFAULT_MAX_CONTENT_LENGTH)
                 .build();
-        configure(pipeline, protocol, close, protection, application);
+        configure(pipeline, protocol, close, application);
     }
 
     /**
      * Configures {@code pipeline} with the caller's Netty settings (path, subprotocols, frame
      * size, handshake timeout …), except for close handling, which is taken out of Netty's hands
-     * whatever {@code protocol} says.
+     * whatever {@code protocol} says. Frames reach the application as they come, not
+     * aggregated; HTTP requests are limited to {@value #DEFAULT_MAX_CONTENT_LENGTH} bytes, a
+     * message (all its fragments) to the frame limit or {@value #DEFAULT_MAX_CONTENT_LENGTH}
+     * bytes, whichever is larger; the protections are {@link ServerProtection#defaults()}.
      *
      * @param pipeline    the new channel's pipeline
      * @param protocol    Netty's WebSocket server settings
@@ -99,45 +131,146 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ChannelHandler... application) {
-        configure(pipeline, protocol, close, ServerProtection.defaults(), application);
+        int frames = Objects.requireNonNull(protocol, "protocol").decoderConfig().maxFramePayloadLength();
+        // messages as they come, in frames of the caller's limit; a fragmented message is limited to that or 64 KiB
+        ServerOptions options = ServerOptions.DEFAULTS.withMaxMessageBytes(Math.max(frames, ServerOptions.DEFAULT_MAX_BYTES));
+        build(pipeline, protocol, close, options, false, application);
     }
 
     /**
-     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
+     * Configures {@code pipeline} for WebSocket connections on {@code websocketPath} with the
+     * size limits and compression of {@code options}; the application receives whole messages.
      *
-     * @param pipeline    the new channel's pipeline
-     * @param protocol    Netty's WebSocket server settings
-     * @param close       the closing handshake's configuration, for a server
-     * @param protection  the limits and timeouts by which the server closes connections on its own
-     * @param application the application's handlers, added after the close handling
+     * <pre>{@code
+     * ServerOptions options = ServerOptions.DEFAULTS
+     *         .withMaxMessageBytes(16 * 1024 * 1024)
+     *         .withCompression(PerMessageDeflateConfig.DEFAULT);
+     * ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(), options, new MyApp());
+     * }</pre>
+     *
+     * @param pipeline      the channel's pipeline, empty or holding only what goes first (TLS, a logger)
+     * @param websocketPath the path of the WebSocket endpoint
+     * @param close         the closing handshake's settings, a server configuration
+     * @param options       size limits and compression
+     * @param application   the application's handlers, in order
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
+            ServerOptions options, ChannelHandler... application) {
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
+                .build();
+        configure(pipeline, protocol, close, options, application);
+    }
+
+    /**
+     * Configures {@code pipeline} with the caller's Netty settings, except for close handling,
+     * which is taken out of Netty's hands, and for the frame size and extensions, which
+     * {@code options} sets; the application receives whole messages.
+     *
+     * @param pipeline    the channel's pipeline, empty or holding only what goes first (TLS, a logger)
+     * @param protocol    Netty's settings: path, subprotocols, handshake timeout …
+     * @param close       the closing handshake's settings, a server configuration
+     * @param options     size limits and compression
+     * @param application the application's handlers, in order
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code close} is not a server configuration
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
-            ClosingHandshakeConfig close, ServerProtection protection, ChannelHandler... application) {
+            ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
+        build(pipeline, limited(protocol, options), close, options, true, application);
+    }
+
+    /**
+     * Adds, at the tail of a pipeline whose HTTP side is the caller's own (TLS, HTTP codec,
+     * request aggregator, authentication …), everything else {@link ServerPipeline} builds, so
+     * that a hand-built pipeline closes exactly as a {@code ServerPipeline} does: the
+     * {@value #UPGRADE_GUARD} with the protections of {@code options}, right after the
+     * pipeline's {@link HttpServerCodec} if it has one (else at the tail); with
+     * compression, the permessage-deflate negotiation; Netty's
+     * {@link WebSocketServerProtocolHandler} with the caller's settings, close handling taken
+     * out of its hands; the message aggregator; the close frame codec; the
+     * {@link ClosingHandshakeHandler}; the application's handlers; and the last handler, which
+     * turns an exception the application leaves unhandled into a close with 1011. Each under the
+     * name of its constant. The caller's pipeline must end with a {@code FullHttpRequest}
+     * producer such as {@link HttpObjectAggregator}; {@link ServerOptions#maxHttpRequestBytes()}
+     * is left to it.
+     *
+     * <pre>{@code
+     * pipeline.addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new MyAuthentication());
+     * ServerPipeline.addWebSocketHandlers(pipeline, protocol, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS, new MyApp());
+     * }</pre>
+     *
+     * @param pipeline    the channel's pipeline, holding the caller's HTTP side
+     * @param protocol    Netty's settings: path, subprotocols, handshake timeout …
+     * @param close       the closing handshake's settings, a server configuration
+     * @param options     frame and message limits, and compression
+     * @param application the application's handlers, in order
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void addWebSocketHandlers(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
-        Objects.requireNonNull(protection, "protection");
+        WebSocketServerProtocolConfig limited = limited(protocol, options);
+        UpgradeGuard guard = new UpgradeGuard(options.protection(), options.maxMessageBytes());
+        ChannelHandlerContext codec = pipeline.context(HttpServerCodec.class);
+        if (codec != null) {
+            pipeline.addAfter(codec.name(), UPGRADE_GUARD, guard); // where it sees every HTTP object and the 413s Netty writes
+        } else {
+            pipeline.addLast(UPGRADE_GUARD, guard);
+        }
+        addWebSocket(pipeline, limited, close, options, true, application);
+    }
+
+    /** {@code protocol} with the frame limit of {@code options}, and extensions allowed if it compresses. */
+    private static WebSocketServerProtocolConfig limited(WebSocketServerProtocolConfig protocol, ServerOptions options) {
+        Objects.requireNonNull(options, "options");
+        WebSocketDecoderConfig decoder = Objects.requireNonNull(protocol, "protocol").decoderConfig().toBuilder()
+                .maxFramePayloadLength(options.maxFrameBytes())
+                .allowExtensions(protocol.decoderConfig().allowExtensions() || options.compressionOrNull() != null)
+                .build();
+        return protocol.toBuilder().decoderConfig(decoder).build();
+    }
+
+    /** Builds the pipeline; {@code aggregate} says whether messages are aggregated up to the options' limit. */
+    private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
+            ServerOptions options, boolean aggregate, ChannelHandler... application) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
+        pipeline.addLast(UPGRADE_GUARD, new UpgradeGuard(options.protection(), options.maxMessageBytes()));
+        pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
+        addWebSocket(pipeline, protocol, close, options, aggregate, application);
+    }
+
+    private static void addWebSocket(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
+            ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
-        WebSocketServerProtocolConfig closeHandledByUs = Objects.requireNonNull(protocol, "protocol").toBuilder()
+        WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
                 .handleCloseFrames(false) // close frames reach CloseFrameDecoder
                 .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
-        int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
-        pipeline.addLast(
-                new HttpServerCodec(),
-                new UpgradeGuard(protection),
-                new HttpObjectAggregator(maxContentLength),
-                new WebSocketServerProtocolHandler(closeHandledByUs),
-                new CloseBodyHandover(closeHandledByUs.decoderConfig()),
-                CloseFrameDecoder.INSTANCE,
-                CloseFrameEncoder.INSTANCE,
-                new ClosingHandshakeHandler(close));
+        PerMessageDeflateConfig compression = options.compressionOrNull();
+        if (compression != null) {
+            pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
+                    new PerMessageDeflateHandshaker(compression, options.maxMessageBytes())));
+            pipeline.addLast(RESERVED_BITS, ReservedBits.INSTANCE); // the inflater, if negotiated, goes before it
+        }
+        pipeline.addLast(WEBSOCKET_UPGRADE, new WebSocketServerProtocolHandler(closeHandledByUs));
+        pipeline.addLast(CLOSE_BODY_HANDOVER, new CloseBodyHandover(closeHandledByUs.decoderConfig()));
+        if (aggregate) {
+            pipeline.addLast(MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
+        }
+        pipeline.addLast(CLOSE_DECODER, CloseFrameDecoder.INSTANCE);
+        pipeline.addLast(CLOSE_ENCODER, CloseFrameEncoder.INSTANCE);
+        pipeline.addLast(CLOSING_HANDSHAKE, new ClosingHandshakeHandler(close));
         pipeline.addLast(application);
-        pipeline.addLast(UnhandledExceptions.INSTANCE);
+        pipeline.addLast(UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
     }
 }

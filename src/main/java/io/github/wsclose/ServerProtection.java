@@ -27,8 +27,6 @@ import java.util.Objects;
  *   <tr><td>{@link #maxPendingBytes()}</td><td>4 MiB</td><td>more than this queued to a peer that
  *       does not read closes with {@link #slowConsumerReason()} ({@link CloseReport.Cause#SLOW_CONSUMER})</td></tr>
  *   <tr><td>{@link #slowConsumerReason()}</td><td>{@code 1008}</td><td>the close frame sent to a slow consumer</td></tr>
- *   <tr><td>{@link #maxMessageBytes()}</td><td>1 MiB</td><td>a message from the peer over this size,
- *       in one frame or many, fails the connection with {@code 1009} ({@link CloseReport.Cause#MESSAGE_TOO_BIG})</td></tr>
  * </table>
  *
  * @param upgradeTimeout     how long a connection may stay un-upgraded after accept, zero for no limit
@@ -37,11 +35,10 @@ import java.util.Objects;
  * @param idleTimeout        how long no message may go either way, zero for no limit
  * @param maxPendingBytes    the most bytes that may wait in the outbound buffer for a peer to read, positive
  * @param slowConsumerReason the close frame sent when {@code maxPendingBytes} is exceeded, sendable
- * @param maxMessageBytes    the largest message accepted from the peer, positive
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-10.4">RFC 6455 §10.4</a>
  */
 public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, Duration pongTimeout, Duration idleTimeout,
-        long maxPendingBytes, CloseReason slowConsumerReason, long maxMessageBytes) {
+        long maxPendingBytes, CloseReason slowConsumerReason) {
 
     /** The default upgrade timeout: a slow client upgrades in far less, a silent one is gone soon. */
     public static final Duration DEFAULT_UPGRADE_TIMEOUT = Duration.ofSeconds(10);
@@ -59,9 +56,6 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
     public static final CloseReason DEFAULT_SLOW_CONSUMER_REASON =
             new CloseReason(CloseReason.Codes.VIOLATED_POLICY, "too much data waiting for a slow reader");
 
-    /** The default largest message: 1 MiB, as Python's websockets. */
-    public static final long DEFAULT_MAX_MESSAGE_BYTES = 1L << 20;
-
     /**
      * Checks the settings.
      *
@@ -71,7 +65,6 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      * @param idleTimeout        how long no message may go either way, zero for no limit
      * @param maxPendingBytes    the most bytes that may wait for a peer to read, positive
      * @param slowConsumerReason the close frame sent when {@code maxPendingBytes} is exceeded, sendable
-     * @param maxMessageBytes    the largest message accepted from the peer, positive
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a duration is negative, a byte limit is not positive,
      *                                  or {@code slowConsumerReason} may not be sent
@@ -83,7 +76,6 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
         requireNotNegative(idleTimeout, "idleTimeout");
         requirePositive(maxPendingBytes, "maxPendingBytes");
         Objects.requireNonNull(slowConsumerReason, "slowConsumerReason").requireSendable();
-        requirePositive(maxMessageBytes, "maxMessageBytes");
     }
 
     /**
@@ -93,7 +85,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public static ServerProtection defaults() {
         return new ServerProtection(DEFAULT_UPGRADE_TIMEOUT, DEFAULT_PING_INTERVAL, DEFAULT_PONG_TIMEOUT, Duration.ZERO,
-                DEFAULT_MAX_PENDING_BYTES, DEFAULT_SLOW_CONSUMER_REASON, DEFAULT_MAX_MESSAGE_BYTES);
+                DEFAULT_MAX_PENDING_BYTES, DEFAULT_SLOW_CONSUMER_REASON);
     }
 
     /**
@@ -104,7 +96,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withUpgradeTimeout(Duration upgradeTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     /**
@@ -115,7 +107,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withPingInterval(Duration pingInterval) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     /**
@@ -126,7 +118,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withPongTimeout(Duration pongTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     /**
@@ -137,7 +129,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withIdleTimeout(Duration idleTimeout) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     /**
@@ -148,7 +140,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withMaxPendingBytes(long maxPendingBytes) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     /**
@@ -159,18 +151,7 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
      */
     public ServerProtection withSlowConsumerReason(CloseReason slowConsumerReason) {
         return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
-    }
-
-    /**
-     * Returns a copy with the given largest message.
-     *
-     * @param maxMessageBytes the largest message accepted from the peer, positive
-     * @return the new settings
-     */
-    public ServerProtection withMaxMessageBytes(long maxMessageBytes) {
-        return new ServerProtection(upgradeTimeout, pingInterval, pongTimeout, idleTimeout, maxPendingBytes,
-                slowConsumerReason, maxMessageBytes);
+                slowConsumerReason);
     }
 
     private static void requireNotNegative(Duration duration, String name) {

@@ -63,6 +63,7 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     private static final Set<String> VERSIONS = Set.of("13", "8", "7");
 
     private final ServerProtection protection;
+    private final int maxMessageBytes;
 
     // connection state, confined to the event loop
     private State state = State.HTTP;
@@ -72,8 +73,9 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     private boolean closeAfterResponse; // the response being written is an error answer
     private @Nullable String earlyBytes; // what arrived before the 101 response was written
 
-    UpgradeGuard(ServerProtection protection) {
+    UpgradeGuard(ServerProtection protection, int maxMessageBytes) {
         this.protection = protection;
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     @Override
@@ -206,7 +208,7 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
         ChannelPipeline pipeline = ctx.pipeline();
         String at = ctx.name();
-        pipeline.addAfter(at, null, new MessageSizeLimit(protection.maxMessageBytes(), handshake));
+        pipeline.addAfter(at, null, new MessageSizeLimit(maxMessageBytes, handshake));
         if (!protection.idleTimeout().isZero()) {
             pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));
         }

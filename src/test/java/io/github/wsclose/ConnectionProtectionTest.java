@@ -118,9 +118,9 @@ class ConnectionProtectionTest {
 
     @Test
     void messageOverTheLimitFailsWith1009InOneFrameOrInMany() throws Exception {
-        ServerProtection limit = NO_KEEPALIVE.withMaxMessageBytes(50_000); // under Netty's frame limit of 65,536
+        ServerOptions limit = ServerOptions.DEFAULTS.withMaxMessageBytes(50_000).withProtection(NO_KEEPALIVE);
         byte[] fragment = new byte[20_000];
-        try (TestServer server = TestServer.builder().protection(limit).start()) {
+        try (TestServer server = TestServer.builder().options(limit).start()) {
             try (RawClient within = RawClient.upgrade(server.port())) { // the opposite: 50,000 bytes in three frames
                 within.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
                 within.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
@@ -133,7 +133,7 @@ class ConnectionProtectionTest {
                 fragmented.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
                 fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
                 fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
-                assertThat(fragmented.readUntilClosed().frames()).as("after the echo of the first fragment")
+                assertThat(fragmented.readUntilClosed().frames()).as("counted before the aggregator, which holds the fragments")
                         .last().isEqualTo(WireFrame.close(1009, "message too big: 60000 bytes so far (expected: <= 50000)"));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
             }
@@ -141,8 +141,9 @@ class ConnectionProtectionTest {
                 oneFrame.send(WireFrame.of(WireFrame.BINARY, new byte[50_000])); // the opposite: just at the limit
                 assertThat(oneFrame.readFrame()).isEqualTo(WireFrame.of(WireFrame.BINARY, new byte[50_000]));
                 oneFrame.send(WireFrame.of(WireFrame.TEXT, new byte[50_001]));
+                // one frame over the limit is refused by Netty's frame decoder (frames are limited to the message size)
                 assertThat(oneFrame.readUntilClosed().frames())
-                        .containsExactly(WireFrame.close(1009, "message too big: 50001 bytes so far (expected: <= 50000)"));
+                        .containsExactly(WireFrame.close(1009, "Max frame length of 50000 has been exceeded."));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
             }
         }

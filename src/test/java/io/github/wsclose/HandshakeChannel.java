@@ -85,8 +85,8 @@ final class HandshakeChannel implements AutoCloseable {
 
     /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with {@code protection}. */
     static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerProtection protection, ChannelHandler... behind) {
-        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config, protection,
-                Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config,
+                ServerOptions.DEFAULTS.withProtection(protection), Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
     }
 
     /** A server channel with {@code behind} between the handshake handler and the recorder, where an application's handlers sit. */

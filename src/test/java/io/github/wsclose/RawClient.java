@@ -46,7 +46,7 @@ final class RawClient implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEADER_BYTES = 8192;
-    private static final int MAX_FRAME_BYTES = 1 << 20;
+    private static final int MAX_FRAME_BYTES = 32 << 20; // the Autobahn replay's echoes of 16 MiB
     private static final int MAX_FRAMES = 100;
 
     private final Socket socket;
@@ -54,9 +54,10 @@ final class RawClient implements AutoCloseable {
     private final OutputStream out;
     private final Random random = new Random(6455);
 
-    // what went wrong on our side, and which RSV bits the server may set (an extension's)
+    // what went wrong on our side, which RSV bits the server may set (an extension's), and the extensions it accepted
     private @Nullable IOException writeFailure;
     private int allowedRsv;
+    private @Nullable String extensions;
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -81,6 +82,15 @@ final class RawClient implements AutoCloseable {
      * @throws IOException       if the connection fails or times out
      */
     static RawClient upgrade(InetSocketAddress server, String path, int receiveBuffer) throws IOException {
+        return upgrade(server, path, receiveBuffer, null);
+    }
+
+    /**
+     * Same, offering the extensions of {@code extensionOffer} (a {@code Sec-WebSocket-Extensions}
+     * value) unless it is null; {@link #extensions()} tells what the server accepted.
+     */
+    static RawClient upgrade(InetSocketAddress server, String path, int receiveBuffer, @Nullable String extensionOffer)
+            throws IOException {
         Socket socket = new Socket();
         try {
             if (receiveBuffer > 0) {
@@ -90,7 +100,7 @@ final class RawClient implements AutoCloseable {
             socket.connect(server, (int) UPGRADE_TIMEOUT.toMillis());
             socket.setSoTimeout((int) UPGRADE_TIMEOUT.toMillis());
             RawClient client = new RawClient(socket);
-            client.handshake(server, path);
+            client.handshake(server, path, extensionOffer);
             return client.readTimeout(READ_TIMEOUT);
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -108,6 +118,30 @@ final class RawClient implements AutoCloseable {
     RawClient allowRsv(int bits) {
         allowedRsv = bits;
         return this;
+    }
+
+    /** The server's {@code Sec-WebSocket-Extensions} answer, or null if it accepted no extension. */
+    @Nullable String extensions() {
+        return extensions;
+    }
+
+    /** {@code frame} as this client sends it, masked with a fresh key (§5.3). */
+    byte[] masked(WireFrame frame) {
+        return frame.masked(random.nextInt());
+    }
+
+    /**
+     * Sends {@code bytes} as they are, in pieces of {@code chop} bytes each written and flushed
+     * on its own, as a slow network delivers them; at once if {@code chop} is 0.
+     */
+    void sendChopped(byte[] bytes, int chop) throws IOException {
+        for (int i = 0; chop > 0 && i < bytes.length; i += chop) {
+            out.write(bytes, i, Math.min(chop, bytes.length - i));
+            out.flush();
+        }
+        if (chop <= 0) {
+            sendRaw(bytes);
+        }
     }
 
     /** Sends {@code frames} back to back in one write, each masked with a fresh key, as a client must (§5.3). */
@@ -232,7 +266,7 @@ final class RawClient implements AutoCloseable {
         socket.close();
     }
 
-    private void handshake(InetSocketAddress server, String path) throws IOException {
+    private void handshake(InetSocketAddress server, String path, @Nullable String extensionOffer) throws IOException {
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -242,6 +276,7 @@ final class RawClient implements AutoCloseable {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
+                + (extensionOffer == null ? "" : "Sec-WebSocket-Extensions: " + extensionOffer + "\r\n")
                 + "\r\n").getBytes(StandardCharsets.US_ASCII));
 
         String[] lines = readResponseHead().split("\r\n");
@@ -260,6 +295,7 @@ final class RawClient implements AutoCloseable {
         if (!"websocket".equalsIgnoreCase(headers.get("upgrade"))) {
             throw new ProtocolException("wrong Upgrade header: " + headers.get("upgrade") + " (expected: websocket)");
         }
+        extensions = headers.get("sec-websocket-extensions");
     }
 
     /** Reads the status line and headers, up to and without the blank line, and not one byte more. */

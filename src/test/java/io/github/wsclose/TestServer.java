@@ -37,15 +37,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one test server: on 127.0.0.1 (a free port), or on Netty's local transport, built by
  * default with {@link ServerPipeline#configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}.
  *
- * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}; an echo of text and binary messages
+ * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}, which
+ * like {@link ServerOptions} builds with the options' {@code ServerPipeline.configure}; an echo of text and binary messages
  * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
  * server start the closing handshake with that code and reason; handlers in front of the echo
- * (an aggregator, say); socket options on the bootstrap; a pipeline of the test's own; Netty's
+ * (an aggregator, say); socket options on the bootstrap; {@link ServerOptions} (limits, compression and protections:
+ * whole messages reach the echo then); a pipeline of the test's own; Netty's
  * local transport. Each connection's test handlers (the echo if on, then a {@link Recorder} that
  * passes on what it reads) end its pipeline, unless the test's own pipeline places them before
  * an application handler of its own.
@@ -219,13 +222,13 @@ public final class TestServer implements AutoCloseable {
     public static final class Builder {
 
         private ClosingHandshakeConfig config = ClosingHandshakeConfig.server();
-        private ServerProtection protection = ServerProtection.defaults();
+        private @Nullable ServerProtection protection;
+        private @Nullable ServerOptions options;
         private boolean echo = true;
         private final List<Supplier<ChannelHandler>> inFront = new ArrayList<>();
         private Consumer<ServerBootstrap> tune = bootstrap -> { };
         private boolean local;
-        private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = (p, application) ->
-                ServerPipeline.configure(p, PATH, config, protection, application);
+        private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = this::serverPipeline;
 
         private Builder() {
         }
@@ -236,7 +239,7 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
-        /** The protections of {@link ServerPipeline}. */
+        /** The protections of {@link ServerPipeline}, with {@link #options(ServerOptions)} or its defaults. */
         Builder protection(ServerProtection protection) {
             this.protection = protection;
             return this;
@@ -260,6 +263,12 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /** {@link ServerPipeline} with the limits and compression of {@code options}: whole messages reach the echo. */
+        Builder options(ServerOptions options) {
+            this.options = options;
+            return this;
+        }
+
         /**
          * Builds each connection's pipeline with {@code pipeline} instead of {@code ServerPipeline}
          * (which leaves {@link #config(ClosingHandshakeConfig)} unused), given the test handlers
@@ -274,6 +283,16 @@ public final class TestServer implements AutoCloseable {
         Builder local() {
             this.local = true;
             return this;
+        }
+
+        /** Without protections or options, the plain {@code ServerPipeline.configure}; with them, the options' one. */
+        private void serverPipeline(ChannelPipeline p, ChannelHandler[] application) {
+            if (options == null && protection == null) {
+                ServerPipeline.configure(p, PATH, config, application);
+                return;
+            }
+            ServerOptions chosen = options == null ? ServerOptions.DEFAULTS : options;
+            ServerPipeline.configure(p, PATH, config, protection == null ? chosen : chosen.withProtection(protection), application);
         }
 
         public TestServer start() {

@@ -12,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
  * {@link CloseCommand close CODE [REASON]}, which starts the closing handshake from the server
  * or is answered with a text message that says why it was refused.
  *
- * <p>Expects whole messages (after a {@code WebSocketFrameAggregator}). Every other inbound
+ * <p>Expects whole messages, as {@code ServerPipeline} aggregates them. Every other inbound
  * message, such as the peer's {@code CloseReason} or a pong, is dropped here. Stateless and
  * sharable.
  */

@@ -1,20 +1,27 @@
 package io.github.wsclose.example;
 
+import io.github.wsclose.PerMessageDeflateConfig;
+import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import java.time.Duration;
 
 /**
- * The example server's command line: where it listens and how long closes may take.
+ * The example server's command line: where it listens, how long closes may take, how large a
+ * message may be and whether messages may be compressed.
  *
- * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}. Immutable.
+ * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}, except
+ * {@code --compression}, which has no value. Immutable.
  *
  * @param host          the address to listen on
  * @param port          the TCP port; 0 picks a free one
  * @param closeTimeout  the longest one closing handshake may take (RFC 6455 §7.1.1)
- * @param drainDeadline on shutdown, the longest the drain of all connections may take
- * @param protection    the limits and timeouts by which the server closes connections on its own
+ * @param drainDeadline   on shutdown, the longest the drain of all connections may take
+ * @param protection      the limits and timeouts by which the server closes connections on its own
+ * @param maxMessageBytes the largest message accepted, in one frame or many, after inflating; larger ones close with 1009
+ * @param compression     whether permessage-deflate is negotiated when a client offers it (RFC 7692)
  */
-record ExampleOptions(String host, int port, Duration closeTimeout, Duration drainDeadline, ServerProtection protection) {
+record ExampleOptions(String host, int port, Duration closeTimeout, Duration drainDeadline, ServerProtection protection,
+        int maxMessageBytes, boolean compression) {
 
     static final String USAGE = """
             usage: mvn -q test-compile exec:java -Dexec.args="[OPTION]..."
@@ -27,11 +34,15 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
               --pong-timeout-ms MS    fail a peer that sends nothing this long after a ping, 0 never (default 20000)
               --idle-timeout-ms MS    close a connection with no message either way for this long, 0 never (default 0)
               --max-pending-bytes N   close a peer that leaves more than this unread, 1008 (default 4194304)
-              --max-message-bytes N   largest message accepted, in one frame or many, 1009 (default 1048576)
+              --max-message-bytes N   largest message, in one frame or many, larger ones close with 1009 (default 65536)
+              --compression           negotiate permessage-deflate when a client offers it
               --help                  print this and exit""";
 
+    /** The largest value of {@code --max-message-bytes}: 1 GiB. */
+    static final int MAX_MESSAGE_BYTES_LIMIT = 1 << 30;
+
     static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5), Duration.ofSeconds(3),
-            ServerProtection.defaults());
+            ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false);
 
     /**
      * Reads the flags over {@link #DEFAULTS}.
@@ -43,6 +54,10 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
         ExampleOptions options = DEFAULTS;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--compression")) {
+                options = options.withCompression();
+                continue;
+            }
             String value;
             int equals = flag.indexOf('=');
             if (equals >= 0) {
@@ -64,8 +79,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
                 case "--idle-timeout-ms" -> options.withProtection(options.protection.withIdleTimeout(millis(flag, value)));
                 case "--max-pending-bytes" -> options.withProtection(
                         options.protection.withMaxPendingBytes(number(flag, value, 1, Integer.MAX_VALUE)));
-                case "--max-message-bytes" -> options.withProtection(
-                        options.protection.withMaxMessageBytes(number(flag, value, 1, Integer.MAX_VALUE)));
+                case "--max-message-bytes" -> options.withMaxMessageBytes((int) number(flag, value, 1, MAX_MESSAGE_BYTES_LIMIT));
                 default -> throw new IllegalArgumentException("unknown option: " + flag);
             };
         }
@@ -82,27 +96,41 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
         return false;
     }
 
+    /** The server's limits, protections and extensions: these messages, no larger frames, and compression if asked for. */
+    ServerOptions serverOptions() {
+        ServerOptions limited = ServerOptions.DEFAULTS.withMaxMessageBytes(maxMessageBytes).withProtection(protection);
+        return compression ? limited.withCompression(PerMessageDeflateConfig.DEFAULT) : limited;
+    }
+
     private ExampleOptions withHost(String host) {
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host must not be empty");
         }
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withPort(int port) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withCloseTimeout(Duration closeTimeout) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withDrainDeadline(Duration drainDeadline) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withProtection(ServerProtection protection) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection);
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+    }
+
+    private ExampleOptions withMaxMessageBytes(int maxMessageBytes) {
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+    }
+
+    private ExampleOptions withCompression() {
+        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, true);
     }
 
     /** A timeout in milliseconds, where 0 turns it off. */

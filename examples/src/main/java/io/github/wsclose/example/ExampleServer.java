@@ -4,6 +4,7 @@ import io.github.wsclose.CloseMetrics;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
+import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -17,7 +18,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -109,6 +109,7 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
+        ServerOptions limits = options.serverOptions();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
@@ -120,8 +121,8 @@ public final class ExampleServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, options.protection(), metrics,
-                                new WebSocketFrameAggregator((int) options.protection().maxMessageBytes()), page, EchoHandler.INSTANCE, printer);
+                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, limits,
+                                metrics, page, EchoHandler.INSTANCE, printer);
                     }
                 })
                 .bind(options.host(), options.port())

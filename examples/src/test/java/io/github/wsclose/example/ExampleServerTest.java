@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.PerMessageDeflateConfig;
+import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -62,14 +64,23 @@ class ExampleServerTest {
     void optionsOverDefaults() {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
-                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO, ServerProtection.defaults()));
+                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO, ServerProtection.defaults(),
+                        ExampleOptions.DEFAULTS.maxMessageBytes(), false));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
-        assertThat(ExampleOptions.parse("--ping-interval-ms", "1000", "--pong-timeout-ms", "0", "--idle-timeout-ms", "60000",
-                "--max-pending-bytes", "65536", "--max-message-bytes=100").protection())
+        ExampleOptions tuned = ExampleOptions.parse("--ping-interval-ms", "1000", "--pong-timeout-ms", "0", "--idle-timeout-ms", "60000",
+                "--max-pending-bytes", "65536", "--max-message-bytes=100");
+        assertThat(tuned.protection())
                 .isEqualTo(ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1)).withPongTimeout(Duration.ZERO)
-                        .withIdleTimeout(Duration.ofMinutes(1)).withMaxPendingBytes(65536).withMaxMessageBytes(100));
+                        .withIdleTimeout(Duration.ofMinutes(1)).withMaxPendingBytes(65536));
+        assertThat(tuned.serverOptions().maxMessageBytes()).isEqualTo(100);
+        assertThat(tuned.serverOptions().protection()).isEqualTo(tuned.protection());
+        ExampleOptions large = ExampleOptions.parse("--compression", "--max-message-bytes", "16777216");
+        assertThat(large.serverOptions().maxMessageBytes()).isEqualTo(16777216);
+        assertThat(large.serverOptions().maxFrameBytes()).isEqualTo(16777216);
+        assertThat(large.serverOptions().compression()).contains(PerMessageDeflateConfig.DEFAULT);
+        assertThat(ExampleOptions.DEFAULTS.serverOptions()).isEqualTo(ServerOptions.DEFAULTS);
     }
 
     @ParameterizedTest
@@ -82,6 +93,7 @@ class ExampleServerTest {
         "--port x               | --port needs a number, got \"x\"",
         "--verbose 1            | unknown option: --verbose",
         "--port                 | missing value for --port",
+        "--max-message-bytes 0  | --max-message-bytes out of range: 0 (expected: 1-1073741824)",
     })
     void badOptions(String args, String message) {
         assertThatThrownBy(() -> ExampleOptions.parse(args.strip().split(" ")))
