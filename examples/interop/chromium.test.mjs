@@ -1,6 +1,6 @@
 // The playground page in headless Chromium: connect, echo, close from the page with a code and reason, codes the
-// browser or the server refuse, and a close the server starts on request. Saves a screenshot
-// to target/playground.png.
+// browser or the server refuse, a close the server starts on request, and the live chart of the server's close
+// metrics counting those closes. Saves screenshots to target/playground.png and target/metrics.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ const TARGET = fileURLToPath(new URL('../../target/', import.meta.url));
 describe('the playground page in Chromium', () => {
   let browser;
   let page;
+  let chartBefore; // the chart's counts when the page loaded: other clients of the server may have closed already
   const problems = []; // console errors and uncaught exceptions, such as a blocked request
 
   before(async () => {
@@ -26,6 +27,8 @@ describe('the playground page in Chromium', () => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     const response = await page.goto(pageUrl);
     assert.equal(response.status(), 200);
+    await page.locator('#metrics[data-polls]').waitFor();
+    chartBefore = await chartCounts();
   });
 
   after(async () => {
@@ -39,6 +42,17 @@ describe('the playground page in Chromium', () => {
   async function connect() {
     await page.click('#connect');
     await page.locator('#status[data-state="open"]').waitFor();
+  }
+
+  // The counts the close metrics chart shows, as { 'code 4xxx': 2, 'cause peer': 3, … }.
+  function chartCounts() {
+    return page.evaluate(() => {
+      const counts = {};
+      for (const [chart, prefix] of [['#metrics-by-code', 'code'], ['#metrics-by-cause', 'cause']]) {
+        for (const bar of document.querySelectorAll(`${chart} li[data-key]`)) counts[`${prefix} ${bar.dataset.key}`] = Number(bar.dataset.count);
+      }
+      return counts;
+    });
   }
 
   async function closeEntry(n) {
@@ -118,8 +132,31 @@ describe('the playground page in Chromium', () => {
     assert.match(said, /The server sent the first close frame: close 1013 “try again in a minute”/);
     assert.match(said, /wasClean is true/);
     assert.deepEqual(problems, []);
+  });
+
+  test('the close metrics chart counts open connections and each close of this page by code and cause', async () => {
+    await connect();
+    await page.waitForFunction(() => Number(document.querySelector('#metrics-active').textContent) >= 1);
+    await page.click('#disconnect');
+    await closeEntry(3);
+
+    // this page closed 4000 and 1013 once and 1005 twice: the peer (the browser) started three, the application one
+    const expected = { 'code 4xxx': 1, 'code 1005': 2, 'code 1013': 1, 'cause peer': 3, 'cause application': 1 };
+    const wanted = Object.fromEntries(Object.entries(expected).map(([key, n]) => [key, (chartBefore[key] ?? 0) + n]));
+    await page.waitForFunction((want) => Object.entries(want).every(([key, n]) => {
+      const [chart, tag] = key.split(' ');
+      const bar = document.querySelector(`#metrics-by-${chart} li[data-key="${tag}"]`);
+      return bar !== null && Number(bar.dataset.count) >= n;
+    }), wanted);
+    const now = await chartCounts();
+    for (const [key, n] of Object.entries(wanted)) assert.ok(now[key] >= n, `${key}: ${now[key]} (expected: >= ${n})`);
+    assert.match(await page.locator('#metrics-by-code li[data-key="4xxx"] .key').textContent(), /^4xxx Private use$/);
+    const row = page.locator('#metrics-series tr[data-code="1013"][data-cause="application"]');
+    assert.deepEqual(await row.locator('td').allTextContents().then((cells) => cells.slice(0, 4)), ['1013', 'application', 'local', 'true']);
+    assert.deepEqual(problems, []);
 
     mkdirSync(TARGET, { recursive: true });
     await page.screenshot({ path: `${TARGET}playground.png`, fullPage: true });
+    await page.locator('#metrics').screenshot({ path: `${TARGET}metrics.png` });
   });
 });

@@ -224,6 +224,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
+    /** Tells whether the connection is a WebSocket connection: its upgrade completed, or there was none to wait for. */
+    boolean upgraded() {
+        return state.state() != State.AWAITING_UPGRADE;
+    }
+
     /*
      * Package-private hooks for the handlers of this library (graceful drain, unhandled
      * exceptions, server protections). Call them on the event loop; each returns false, doing

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 
 /**
  * An {@link EmbeddedChannel} with, from head to tail, optional handlers in front,
@@ -56,8 +57,15 @@ final class HandshakeChannel implements AutoCloseable {
     private final Recorder recorder = new Recorder(true);
 
     HandshakeChannel(ClosingHandshakeConfig config, ChannelHandler... inFront) {
+        this(config, inFront, new ChannelHandler[0]);
+    }
+
+    /** {@code behind} go between the handshake handler and the recorder, where an application's handlers sit. */
+    private HandshakeChannel(ClosingHandshakeConfig config, ChannelHandler[] inFront, ChannelHandler[] behind) {
         this((pipeline, application) -> pipeline.addLast(inFront)
-                .addLast(CloseFrameDecoder.INSTANCE, CloseFrameEncoder.INSTANCE, new ClosingHandshakeHandler(config), application));
+                .addLast(CloseFrameDecoder.INSTANCE, CloseFrameEncoder.INSTANCE, new ClosingHandshakeHandler(config))
+                .addLast(behind)
+                .addLast(application));
     }
 
     /** {@code build} adds every handler to the pipeline, the given application handler included. */
@@ -67,9 +75,23 @@ final class HandshakeChannel implements AutoCloseable {
         channel.freezeTime();
     }
 
-    /** A channel built by {@link ServerPipeline}, before the HTTP upgrade, on path {@code /ws}. */
-    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config) {
-        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config, application));
+    /**
+     * A channel built by {@link ServerPipeline}, before the HTTP upgrade, on path {@code /ws};
+     * {@code behind} are the application's first handlers, in front of the recorder.
+     */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ChannelHandler... behind) {
+        return serverPipeline(config, ServerProtection.defaults(), behind);
+    }
+
+    /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with {@code protection}. */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerProtection protection, ChannelHandler... behind) {
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config,
+                ServerOptions.DEFAULTS.withProtection(protection), Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
+    }
+
+    /** A server channel with {@code behind} between the handshake handler and the recorder, where an application's handlers sit. */
+    static HandshakeChannel serverWith(ChannelHandler... behind) {
+        return new HandshakeChannel(ClosingHandshakeConfig.server(), new ChannelHandler[0], behind);
     }
 
     static HandshakeChannel server() {
@@ -89,7 +111,7 @@ final class HandshakeChannel implements AutoCloseable {
     }
 
     /**
-     * On a {@link #serverPipeline(ClosingHandshakeConfig)} channel: sends the HTTP upgrade request
+     * On a {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)} channel: sends the HTTP upgrade request
      * and checks the 101 response and the event that follows it.
      */
     void upgrade() {

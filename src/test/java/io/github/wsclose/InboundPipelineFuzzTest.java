@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Whatever arrives, in whatever reads: at most one close frame is written, and it may be
  * sent; the application sees at most one {@link CloseReason}, and a valid one; exactly one
- * {@link CloseReport} is fired once the channel is closed; no exception reaches the end of the
- * pipeline; nothing leaks.
+ * {@link CloseReport} is fired once the channel is closed, and counted once by {@link CloseMetrics}
+ * with documented tag values only; no exception reaches the end of the pipeline; nothing leaks.
  */
 class InboundPipelineFuzzTest {
 
@@ -40,7 +40,9 @@ class InboundPipelineFuzzTest {
     @Test
     void everyInputEndsInOneValidCloseFrameAtMostAndExactlyOneReport() {
         FuzzRun.Tally tally = new FuzzRun.Tally("inbound pipeline");
+        CloseMeters meters = new CloseMeters();
         FuzzRun.qt(1_000).forAll(PeerInput.peerInputs()).checkAssert(input -> {
+            double closesBefore = meters.closeCount();
             Recorder app = new Recorder(false);
             EmbeddedChannel channel = new EmbeddedChannel(
                     new WebSocket13FrameEncoder(false),
@@ -49,6 +51,7 @@ class InboundPipelineFuzzTest {
                     CloseFrameDecoder.INSTANCE,
                     CloseFrameEncoder.INSTANCE,
                     new ClosingHandshakeHandler(SERVER.withEchoReason(input.echoReason())),
+                    meters.handler,
                     app);
             try {
                 feed(channel, input);
@@ -62,11 +65,14 @@ class InboundPipelineFuzzTest {
                 assertThat(channel.isOpen()).as("closed at the latest by the close timeout").isFalse();
                 List<WireFrame> written = WireFrame.parseServerFrames(drainOutbound(channel));
                 check(written, app);
+                assertThat(meters.closeCount()).as("closes counted").isEqualTo(closesBefore + 1);
+                assertThat(meters.active()).as("connections counted as open").isZero();
                 tally.count(outcome(app.onlyReport()));
             } finally {
                 assertThat(channel.finishAndReleaseAll()).as("messages left in the channel").isFalse();
             }
         });
+        meters.assertTagsBounded(); // whatever the peer sent, every tag value is a documented one
         tally.print();
     }
 

@@ -1,10 +1,13 @@
 package io.github.wsclose.example;
 
+import io.github.wsclose.CloseMetrics;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -30,6 +33,8 @@ import java.util.concurrent.TimeoutException;
  * <ul>
  *   <li>{@code GET /} serves the playground page; {@code /ws} is the WebSocket endpoint, built
  *       with {@link ServerPipeline#configure}.</li>
+ *   <li>{@code GET /metrics} serves the close meters of {@link CloseMetrics} in Prometheus text
+ *       format.</li>
  *   <li>Text and binary messages are echoed; the text {@code close CODE [REASON]} makes the
  *       server send the first close frame ({@link CloseCommand}).</li>
  *   <li>One line is printed per closed connection, and per connection refused before its
@@ -53,7 +58,7 @@ public final class ExampleServer {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
 
-    private ExampleServer(ExampleOptions options, PrintStream out) {
+    ExampleServer(ExampleOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
     }
@@ -99,12 +104,15 @@ public final class ExampleServer {
         drained.await();
     }
 
-    private Channel bind() throws InterruptedException {
+    /** Listens on the options' address and returns the listening channel. */
+    Channel bind() throws InterruptedException {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
         ServerOptions limits = options.serverOptions();
-        PlaygroundPage page = new PlaygroundPage();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CloseMetrics metrics = CloseMetrics.bindTo(registry); // once per registry, then in every pipeline
+        PlaygroundPage page = new PlaygroundPage(registry::scrape);
         ClosePrinter printer = new ClosePrinter(out);
         return new ServerBootstrap()
                 .group(group)
@@ -114,7 +122,7 @@ public final class ExampleServer {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, limits,
-                                page, EchoHandler.INSTANCE, printer);
+                                metrics, page, EchoHandler.INSTANCE, printer);
                     }
                 })
                 .bind(options.host(), options.port())
@@ -123,7 +131,7 @@ public final class ExampleServer {
     }
 
     /** Stops accepting, drains every connection with 1001 GOING_AWAY, and stops the event loops. */
-    private void shutDown(Channel server) {
+    void shutDown(Channel server) {
         server.close().syncUninterruptibly();
         long deadline = options.drainDeadline().toMillis();
         out.println("draining " + connections.size() + " connection(s) with " + SHUTDOWN + ", deadline " + deadline + " ms");
