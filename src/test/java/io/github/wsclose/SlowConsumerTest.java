@@ -55,6 +55,23 @@ class SlowConsumerTest {
         }
     }
 
+    @Test
+    void messagesLargerThanTheLimitGoToAPeerThatReads() {
+        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
+            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
+            ws.sentBytes();
+            ws.channel.runPendingTasks();
+
+            for (int i = 0; i < 3; i++) { // each 8 MiB waits whole in the outbound buffer until it is flushed, then the peer reads it
+                ws.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[8 * MIB])));
+                assertThat(WireFrame.parseServerFrames(ByteBufUtil.decodeHexDump(ws.sentBytes())))
+                        .as("message %d", i).singleElement().extracting(WireFrame::opcode).isEqualTo(WireFrame.BINARY);
+            }
+
+            assertThat(ws.channel.isOpen()).isTrue();
+        }
+    }
+
     /** Reads everything written to the wire and decodes the close frame at its end. */
     private static CloseReason lastCloseFrameSent(HandshakeChannel ws) {
         byte[] wire = ByteBufUtil.decodeHexDump(ws.sentBytes());
