@@ -21,11 +21,7 @@ class SlowConsumerTest {
 
     @Test
     void moreThanTheLimitPendingStartsTheCloseAndLaterWritesFail() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             for (int i = 0; i < 5; i++) { // 5 MiB written, none flushed: all of it waits, as for a peer that does not read
                 ws.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MIB])));
             }
@@ -41,11 +37,7 @@ class SlowConsumerTest {
 
     @Test
     void aPeerThatReadsIsNeverClosed() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             for (int i = 0; i < 64; i++) { // 64 MiB in all, each flushed to the peer at once
                 ws.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MIB])));
                 ws.sentBytes();
@@ -57,11 +49,7 @@ class SlowConsumerTest {
 
     @Test
     void messagesLargerThanTheLimitGoToAPeerThatReads() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             for (int i = 0; i < 3; i++) { // each 8 MiB waits whole in the outbound buffer until it is flushed, then the peer reads it
                 ws.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[8 * MIB])));
                 assertThat(WireFrame.parseServerFrames(ByteBufUtil.decodeHexDump(ws.sentBytes())))
@@ -70,6 +58,15 @@ class SlowConsumerTest {
 
             assertThat(ws.channel.isOpen()).isTrue();
         }
+    }
+
+    /** A server pipeline on an {@code EmbeddedChannel}, upgraded, with nothing left to read on the wire. */
+    private static HandshakeChannel upgraded() {
+        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
+        ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
+        ws.sentBytes();
+        ws.channel.runPendingTasks();
+        return ws;
     }
 
     /** Reads everything written to the wire and decodes the close frame at its end. */
