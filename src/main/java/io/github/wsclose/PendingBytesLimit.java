@@ -6,12 +6,13 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 
 /**
- * Closes a WebSocket connection whose peer reads too slowly: when a write comes while more than
- * the limit is already queued in the channel's outbound buffer (written, not yet taken by the
- * socket), that write is the last, and the closing handshake starts with the configured reason ({@code 1008 VIOLATED_POLICY} by default) and the report's
- * cause is {@link CloseReport.Cause#SLOW_CONSUMER}. From then on the application's writes fail
- * with an {@link IllegalStateException} and are released, and the close timeout bounds the
- * rest, so a connection holds at most the limit, one message and a close frame.
+ * Closes a WebSocket connection whose peer reads too slowly: when a write finds more than the
+ * limit still queued in the channel's outbound buffer (written before, not yet taken by the
+ * socket), the closing handshake starts with the configured reason ({@code 1008 VIOLATED_POLICY}
+ * by default) and the report's cause is {@link CloseReport.Cause#SLOW_CONSUMER}. A single message
+ * larger than the limit is no sign of a slow peer, and goes out. From then on the application's
+ * writes fail with an {@link IllegalStateException} and are released, and the close timeout
+ * bounds the rest, so a connection holds at most the limit, two messages and a close frame.
  *
  * <p>Sits next to Netty's frame encoder, so that what it counts is what goes on the wire. Not
  * sharable, confined to the event loop.
@@ -35,13 +36,16 @@ final class PendingBytesLimit extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
-        // counted before this write: one message of any allowed size may always go out, however large
-        boolean over = queued != null && queued.totalPendingWriteBytes() > maxPendingBytes;
+        long waiting = pendingBytes(ctx); // what the peer has not taken yet; this message is not counted against it
         ctx.write(msg, promise);
-        if (over && !exceeded) {
+        if (!exceeded && waiting > maxPendingBytes) {
             exceeded = true;
             handshake.startClose(reason, CloseReport.Cause.SLOW_CONSUMER);
         }
+    }
+
+    private static long pendingBytes(ChannelHandlerContext ctx) {
+        ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+        return queued == null ? 0 : queued.totalPendingWriteBytes();
     }
 }

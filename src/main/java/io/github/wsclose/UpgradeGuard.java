@@ -201,15 +201,16 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     }
 
     /**
-     * Puts the protections of the WebSocket connection right behind this handler, that is right
-     * behind Netty's frame decoder (and, with compression, behind the inflater and the check of
-     * reserved bits) and in front of its protocol handler, which would answer every ping itself; outbound, the limit of pending bytes comes last, next to the frame encoder.
+     * Puts the protections of the WebSocket connection in front of Netty's protocol handler,
+     * which would answer every ping itself: right behind this handler, that is right behind
+     * Netty's frame decoder, or, if the server offers compression, behind {@link ReservedBits},
+     * so that no frame with RSV bits of no extension is answered. Outbound, the limit of pending
+     * bytes comes last, nearest to the frame encoder.
      */
     private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
         ChannelPipeline pipeline = ctx.pipeline();
-        // with compression, behind the inflater and the check of reserved bits: messages are counted
-        // inflated, and no ping with reserved bits gets a pong before that check fails the connection
-        String at = pipeline.context(ServerPipeline.RESERVED_BITS) != null ? ServerPipeline.RESERVED_BITS : ctx.name();
+        ChannelHandlerContext reservedBits = pipeline.context(ReservedBits.class);
+        String at = reservedBits == null ? ctx.name() : reservedBits.name();
         pipeline.addAfter(at, null, new MessageSizeLimit(maxMessageBytes, handshake));
         if (!protection.idleTimeout().isZero()) {
             pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));

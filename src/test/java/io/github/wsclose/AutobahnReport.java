@@ -4,6 +4,7 @@ import io.github.wsclose.AutobahnCase.CloseGrade;
 import io.github.wsclose.AutobahnCase.Grade;
 import io.github.wsclose.AutobahnRun.Result;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,8 +12,10 @@ import java.util.TreeMap;
 /**
  * The per-section table of docs/conformance.md: how many cases got each grade. Run as a
  * program from the test classpath (docs/conformance.md has the command), it replays every case
- * against stock Netty (or, with the argument {@code ours}, our pipeline) and prints the table
- * and each case that did not pass. Add {@code -Dautobahn.long=true} for the long profile's cases.
+ * against stock Netty (or, with the argument {@code ours}, our pipeline; with
+ * {@code ws://HOST:PORT/ws} or {@code HOST:PORT}, a server already running there, such as the
+ * example server) and prints the table and each case that did not pass. It exits with 1 if a
+ * case did not pass. Add {@code -Dautobahn.long=true} for the long profile's cases.
  */
 final class AutobahnReport {
 
@@ -20,20 +23,40 @@ final class AutobahnReport {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean stock = args.length == 0 || args[0].equals("stock");
+        String target = args.length == 0 ? "stock" : args[0];
         Map<String, Result> results = new TreeMap<>();
         long started = System.nanoTime();
-        try (TestServer server = stock ? AutobahnReplayTest.stockNetty() : AutobahnReplayTest.ours()) {
+        int notPassed = 0;
+        try (TestServer server = switch (target) {
+            case "stock" -> AutobahnReplayTest.stockNetty();
+            case "ours" -> AutobahnReplayTest.ours();
+            default -> null; // a server already running at target
+        }) {
+            InetSocketAddress address = server == null ? running(target) : (InetSocketAddress) server.address();
             for (AutobahnCase c : AutobahnReplayTest.cases().toList()) {
-                Result result = AutobahnRun.run(c, (InetSocketAddress) server.address(), AutobahnReplayTest.LONG);
+                Result result = AutobahnRun.run(c, address, AutobahnReplayTest.LONG);
                 results.put(c.id(), result);
                 if (!result.passed()) {
+                    notPassed++;
                     System.out.println(c.id() + ": " + result);
                 }
             }
         }
-        System.out.println((stock ? "stock Netty" : "ours") + ", " + (System.nanoTime() - started) / 1_000_000_000 + " s");
+        System.out.println(target + ", " + results.size() + " cases, " + notPassed + " not passed, "
+                + (System.nanoTime() - started) / 1_000_000_000 + " s");
         System.out.println(table(results));
+        System.exit(notPassed == 0 ? 0 : 1);
+    }
+
+    /** The address of {@code ws://HOST:PORT/ws} or {@code HOST:PORT}: the replay's client asks for the path {@value TestServer#PATH}. */
+    private static InetSocketAddress running(String target) {
+        URI uri = URI.create(target.contains("://") ? target : "ws://" + target);
+        if (!"ws".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
+                || !(uri.getRawPath().isEmpty() || uri.getRawPath().equals(TestServer.PATH))) {
+            throw new IllegalArgumentException("not stock, ours or a server address: " + target
+                    + " (expected: ws://HOST:PORT" + TestServer.PATH + " or HOST:PORT)");
+        }
+        return new InetSocketAddress(uri.getHost(), uri.getPort());
     }
 
     /** A Markdown table: per section, the count of each grade and of closes not graded OK. */

@@ -10,6 +10,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -62,13 +63,29 @@ class CompressionCloseTest {
         assertThat(outcome.sent().message()).isEqualTo("message too big after inflating: more than 8192 bytes (expected: <= 8192)");
     }
 
+    @ParameterizedTest(name = "offer: {0}")
+    @NullSource
+    @ValueSource(strings = OFFER)
+    void aPingWithRsvBitsIsNotAnsweredButFailsWith1002(@Nullable String offer) throws Exception {
+        Outcome outcome = failWith(offer, new WireFrame(true, 6, WireFrame.PING, "Hello, world!".getBytes(StandardCharsets.UTF_8))); // Autobahn 3.6
+
+        assertThat(outcome.frames()).as("the close frame alone, no pong").hasSize(1);
+        assertThat(outcome.closeCode()).isEqualTo(1002);
+        assertThat(outcome.cause()).isEqualTo(CloseReport.Cause.PROTOCOL_ERROR);
+    }
+
     /** Sends {@code compressed} as one compressed binary message on a connection that negotiated the extension. */
     private static Outcome failWith(byte[] compressed) throws Exception {
+        return failWith(OFFER, new WireFrame(true, 4, WireFrame.BINARY, compressed));
+    }
+
+    /** Sends {@code frame} to a server that offers compression, on a connection that offered it if {@code offer} is not null. */
+    private static Outcome failWith(@Nullable String offer, WireFrame frame) throws Exception {
         try (TestServer server = TestServer.builder().options(OPTIONS.withCompression(PerMessageDeflateConfig.DEFAULT)).start();
-                RawClient client = RawClient.upgrade((InetSocketAddress) server.address(), TestServer.PATH, 0, OFFER).allowRsv(4)) {
-            assertThat(client.extensions()).isEqualTo("permessage-deflate");
+                RawClient client = RawClient.upgrade((InetSocketAddress) server.address(), TestServer.PATH, 0, offer).allowRsv(4)) {
+            assertThat(client.extensions()).isEqualTo(offer == null ? null : "permessage-deflate");
             TestServer.Connection connection = server.nextConnection();
-            client.send(new WireFrame(true, 4, WireFrame.BINARY, compressed));
+            client.send(frame);
             return outcome(client.readUntilClosed().frames(), connection.report());
         }
     }

@@ -22,11 +22,7 @@ class SlowConsumerTest {
 
     @Test
     void moreThanTheLimitPendingStartsTheCloseAndLaterWritesFail() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             for (int i = 0; i < 5; i++) { // 5 MiB written, none flushed: all of it waits, as for a peer that does not read
                 ws.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MIB])));
             }
@@ -42,11 +38,7 @@ class SlowConsumerTest {
 
     @Test
     void oneMessageLargerThanTheLimitGoesOutAndTheNextWriteStartsTheClose() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             ws.channel.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[5 * MIB]))); // alone past the 4 MiB limit
             assertThat(ws.channel.unsafe().outboundBuffer().totalPendingWriteBytes())
                     .as("a message over the limit still goes to an empty queue: no close frame flushed it").isGreaterThan(5L * MIB);
@@ -58,11 +50,7 @@ class SlowConsumerTest {
 
     @Test
     void aPeerThatReadsIsNeverClosed() {
-        try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-            ws.sentBytes();
-            ws.channel.runPendingTasks();
-
+        try (HandshakeChannel ws = upgraded()) {
             for (int i = 0; i < 64; i++) { // 64 MiB in all, each flushed to the peer at once
                 ws.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[MIB])));
                 ws.sentBytes();
@@ -70,6 +58,28 @@ class SlowConsumerTest {
 
             assertThat(ws.channel.isOpen()).isTrue();
         }
+    }
+
+    @Test
+    void messagesLargerThanTheLimitGoToAPeerThatReads() {
+        try (HandshakeChannel ws = upgraded()) {
+            for (int i = 0; i < 3; i++) { // each 8 MiB waits whole in the outbound buffer until it is flushed, then the peer reads it
+                ws.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[8 * MIB])));
+                assertThat(WireFrame.parseServerFrames(ByteBufUtil.decodeHexDump(ws.sentBytes())))
+                        .as("message %d", i).singleElement().extracting(WireFrame::opcode).isEqualTo(WireFrame.BINARY);
+            }
+
+            assertThat(ws.channel.isOpen()).isTrue();
+        }
+    }
+
+    /** A server pipeline on an {@code EmbeddedChannel}, upgraded, with nothing left to read on the wire. */
+    private static HandshakeChannel upgraded() {
+        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
+        ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
+        ws.sentBytes();
+        ws.channel.runPendingTasks();
+        return ws;
     }
 
     /** Reads everything written to the wire and decodes the close frame at its end. */
