@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@link LoadServer} in a JVM of its own (each side needs a file descriptor per connection, and
  * the server's CPU time and memory are measured apart from the client's), controlled one line at a
- * time through its standard input and output. Not thread-safe.
+ * time through its standard input and output. The system property {@code load.server.jvm} adds
+ * options to the server JVM's command line, such as a flight recording. Not thread-safe.
  */
 final class ServerProcess implements AutoCloseable {
 
@@ -37,13 +38,22 @@ final class ServerProcess implements AutoCloseable {
         if (leakDetection != null) {
             command.add("-Dio.netty.leakDetection.level=" + leakDetection);
         }
+        String jvmOptions = System.getProperty("load.server.jvm", "").trim(); // such as -XX:StartFlightRecording=filename=DIR/
+        if (!jvmOptions.isEmpty()) {
+            command.addAll(Arrays.asList(jvmOptions.split("\\s+")));
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadServer.class.getName(),
                 "--threads", Integer.toString(threads)));
         command.addAll(Arrays.asList(variants));
         process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
-        String[] ready = readLine().split(" ");
+        String line = readLine();
+        while (!line.startsWith("ready")) { // what the JVM itself prints, such as the start of a flight recording
+            System.err.println("server: " + line);
+            line = readLine();
+        }
+        String[] ready = line.split(" ");
         if (ready.length != variants.length + 1 || !ready[0].equals("ready")) {
             throw new IllegalStateException("server did not start: " + String.join(" ", ready));
         }
