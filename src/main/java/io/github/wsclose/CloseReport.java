@@ -28,11 +28,14 @@ import org.jspecify.annotations.Nullable;
  *                  failure) until TCP was closed; zero when no close frame went or came
  * @param cause     why the connection ended
  * @param failure   the exception that failed or broke the connection, if any
+ * @param lastPingRoundTrip from our latest ping to the pong that answered it (the keepalive of
+ *                  {@link ServerProtection#pingInterval()}), or null if no pong answered one
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.4">RFC 6455 §7.1.4</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.5">RFC 6455 §7.1.5</a>
  */
 public record CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
-        Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure) {
+        Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure,
+        @Nullable Duration lastPingRoundTrip) {
 
     /** The reason of a connection that ended without a close frame from the peer (§7.1.5). */
     private static final CloseReason NONE_RECEIVED = CloseReason.Codes.CLOSED_ABNORMALLY.withoutMessage;
@@ -48,6 +51,7 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
      * @param duration  how long the close took
      * @param cause     why the connection ended
      * @param failure   the exception that failed or broke the connection, or null
+     * @param lastPingRoundTrip the round trip of the latest ping that a pong answered, or null
      * @throws NullPointerException if another argument is null
      */
     public CloseReport {
@@ -55,6 +59,24 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
         Objects.requireNonNull(initiator, "initiator");
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(cause, "cause");
+    }
+
+    /**
+     * A report of a connection on which no pong answered a ping of ours.
+     *
+     * @param reason    the connection's close code and reason (§7.1.5)
+     * @param received  the close frame the peer sent, or null
+     * @param sent      the close frame this end sent, or null
+     * @param initiator who started the close
+     * @param clean     whether TCP closed after the closing handshake completed
+     * @param duration  how long the close took
+     * @param cause     why the connection ended
+     * @param failure   the exception that failed or broke the connection, or null
+     * @throws NullPointerException if another argument is null
+     */
+    public CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
+            Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure) {
+        this(reason, received, sent, initiator, clean, duration, cause, failure, null);
     }
 
     /**
@@ -69,14 +91,21 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
                 cause, failure);
     }
 
+    /** This report with the keepalive's latest round trip. */
+    CloseReport withLastPingRoundTrip(@Nullable Duration roundTrip) {
+        return new CloseReport(reason, received, sent, initiator, clean, duration, cause, failure, roundTrip);
+    }
+
     /**
      * Reads like {@code 1000 NORMAL: bye (REMOTE, PEER, clean, 3 ms, received 1000 NORMAL: bye, sent 1000 NORMAL)},
-     * with {@code none} for a frame that did not go or come, and the failure last, if any.
+     * with {@code none} for a frame that did not go or come, then the keepalive's round trip
+     * ({@code ping 12 ms}) and the failure, if any.
      */
     @Override
     public String toString() {
         return reason + " (" + initiator + ", " + cause + ", " + (clean ? "clean" : "unclean") + ", " + duration.toMillis()
                 + " ms, received " + (received == null ? "none" : received) + ", sent " + (sent == null ? "none" : sent)
+                + (lastPingRoundTrip == null ? "" : ", ping " + lastPingRoundTrip.toMillis() + " ms")
                 + (failure == null ? ")" : ", " + failure + ")");
     }
 
@@ -111,7 +140,23 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
         /** {@link GracefulDrain} started the close, or closed TCP at its deadline. */
         DRAIN,
         /** TCP broke, or closed before the closing handshake completed. */
-        TRANSPORT;
+        TRANSPORT,
+        /**
+         * Nothing came from the peer within {@link ServerProtection#pongTimeout()} of a ping: this
+         * end failed the connection with {@code 1011 keepalive ping timeout}.
+         */
+        KEEPALIVE_TIMEOUT,
+        /**
+         * No text or binary message went either way for {@link ServerProtection#idleTimeout()}:
+         * this end closed with {@code 1001}.
+         */
+        IDLE_TIMEOUT,
+        /**
+         * The peer left more than {@link ServerProtection#maxPendingBytes()} unread, or kept
+         * pinging without reading the pongs: this end closed with
+         * {@link ServerProtection#slowConsumerReason()} ({@code 1008} by default).
+         */
+        SLOW_CONSUMER;
 
         /** Tells whether trouble before the handshake completes replaces this cause (see above). */
         boolean orderly() {

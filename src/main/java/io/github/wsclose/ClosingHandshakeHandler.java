@@ -18,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private HandshakeState state = HandshakeState.OPEN;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> timeout;
+    private @Nullable Duration lastPingRoundTrip; // told by the keepalive, for the report
 
     /**
      * Creates a handler for one connection.
@@ -213,7 +215,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                 cancelTimeout();
                 long now = now();
                 state = state.troubled(Cause.TRANSPORT, now).closed(); // TCP closed under an unfinished handshake
-                CloseReport closed = state.report(now);
+                CloseReport closed = state.report(now).withLastPingRoundTrip(lastPingRoundTrip);
                 ctx.fireUserEventTriggered(closed);
                 report.complete(closed);
             }
@@ -231,6 +233,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
      *   failConnection: _Fail the WebSocket Connection_ (§7.1.7): one close frame, then TCP closed
      *                   without waiting; only TCP is closed if a close frame went already.
      *   closeNow:       abandon: TCP closed now, no frame, no more waiting.
+     *   pingAnswered:   the keepalive's latest round trip, for the report.
      * The cause goes into the report, replacing an orderly one (see CloseReport.Cause).
      */
 
@@ -271,6 +274,10 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             case CLOSED -> { }
         }
         return true;
+    }
+
+    void pingAnswered(Duration roundTrip) {
+        lastPingRoundTrip = roundTrip;
     }
 
     /** Fails the connection for {@code failure} (see {@link FailureCodes}); false before the upgrade. */

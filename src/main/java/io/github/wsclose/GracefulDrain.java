@@ -1,6 +1,7 @@
 package io.github.wsclose;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.Future;
@@ -25,7 +26,10 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Connections are those of the group that have a {@link ClosingHandshakeHandler} and
- * completed the WebSocket upgrade; other channels of the group are closed and not counted.
+ * completed the WebSocket upgrade; other channels of the group are closed and not counted (one
+ * of a {@link ServerPipeline} that has not finished its upgrade fires
+ * {@link UpgradeRejected.Reason#DRAIN UpgradeRejected(DRAIN)} first), so that a drain leaves
+ * nothing open.
  * Thread-safe: call from any thread.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1">RFC 6455 §7.4.1</a>
@@ -90,7 +94,7 @@ public final class GracefulDrain {
         loop.execute(() -> {
             CompletableFuture<CloseReport> report = handshake.drain(reason);
             if (report == null) {
-                channel.close().addListener(closed -> done.complete(null));
+                closeNotUpgraded(channel).addListener(closed -> done.complete(null));
             } else {
                 // the deadline counts from the start of the drain, however long this task waited for its turn
                 long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
@@ -103,6 +107,15 @@ public final class GracefulDrain {
             }
         });
         return done;
+    }
+
+    /** Closes a channel that is not a WebSocket connection, through its upgrade guard if it has one. Call on the event loop. */
+    private static ChannelFuture closeNotUpgraded(Channel channel) {
+        UpgradeGuard guard = channel.pipeline().get(UpgradeGuard.class);
+        if (guard != null) {
+            guard.drain(); // the application hears of it: UpgradeRejected(DRAIN)
+        }
+        return channel.close();
     }
 
     /** Runs on the connection's event loop, where its report completes: it cannot complete between the check and the count. */

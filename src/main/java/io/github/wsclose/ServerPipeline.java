@@ -18,7 +18,13 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * builds, from head to tail: {@link HttpServerCodec}, {@link HttpObjectAggregator},
+ * builds, from head to tail: {@link HttpServerCodec}, a handler that guards the connection until
+ * its upgrade is done (the protections of {@link ServerProtection} before the upgrade: a timeout
+ * counted from accept, 426 for versions other than RFC 6455's, error answers that close the
+ * connection, one {@link UpgradeRejected} event for each connection refused; once upgraded, it
+ * leaves in its place, right behind Netty's frame decoder, the protections of the connection:
+ * keepalive, the answers to the peer's pings, the idle timeout, the limits of message size and of
+ * pending bytes), {@link HttpObjectAggregator},
  * {@link WebSocketServerProtocolHandler} configured so that it never sends a close frame of its
  * own ({@code handleCloseFrames(false)}, {@code sendCloseFrame(null)},
  * {@code closeOnProtocolViolation(false)}, UTF-8 validation of text frames on), a handler that
@@ -56,11 +62,27 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
             ChannelHandler... application) {
+        configure(pipeline, websocketPath, close, ServerProtection.defaults(), application);
+    }
+
+    /**
+     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
+     *
+     * @param pipeline      the new channel's pipeline
+     * @param websocketPath the request path of the WebSocket upgrade, such as {@code "/ws"}
+     * @param close         the closing handshake's configuration, for a server
+     * @param protection    the limits and timeouts by which the server closes connections on its own
+     * @param application   the application's handlers, added after the close handling
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, String websocketPath, ClosingHandshakeConfig close,
+            ServerProtection protection, ChannelHandler... application) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(Objects.requireNonNull(websocketPath, "websocketPath"))
                 .maxFramePayloadLength(DEFAULT_MAX_CONTENT_LENGTH)
                 .build();
-        configure(pipeline, protocol, close, application);
+        configure(pipeline, protocol, close, protection, application);
     }
 
     /**
@@ -77,7 +99,24 @@ public final class ServerPipeline {
      */
     public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
             ClosingHandshakeConfig close, ChannelHandler... application) {
+        configure(pipeline, protocol, close, ServerProtection.defaults(), application);
+    }
+
+    /**
+     * Same, with the caller's {@code protection} instead of {@link ServerProtection#defaults()}.
+     *
+     * @param pipeline    the new channel's pipeline
+     * @param protocol    Netty's WebSocket server settings
+     * @param close       the closing handshake's configuration, for a server
+     * @param protection  the limits and timeouts by which the server closes connections on its own
+     * @param application the application's handlers, added after the close handling
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code close} is not a server configuration
+     */
+    public static void configure(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerProtection protection, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(protection, "protection");
         Objects.requireNonNull(application, "application");
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
@@ -91,6 +130,7 @@ public final class ServerPipeline {
         int maxContentLength = Math.max(closeHandledByUs.decoderConfig().maxFramePayloadLength(), DEFAULT_MAX_CONTENT_LENGTH);
         pipeline.addLast(
                 new HttpServerCodec(),
+                new UpgradeGuard(protection),
                 new HttpObjectAggregator(maxContentLength),
                 new WebSocketServerProtocolHandler(closeHandledByUs),
                 new CloseBodyHandover(closeHandledByUs.decoderConfig()),

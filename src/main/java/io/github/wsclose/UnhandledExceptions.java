@@ -10,7 +10,8 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
  * The last handler of a {@link ServerPipeline}: an exception that no handler dealt with closes
  * the WebSocket connection with 1011 UNEXPECTED_CONDITION through the
  * {@link ClosingHandshakeHandler}, and is reported in its {@link CloseReport}. Before the
- * upgrade, it is logged and the connection closed.
+ * upgrade, it is logged and the connection closed; on a connection closed already (a request
+ * that a timeout cut short), it is logged at debug level only, so that peers cannot fill the log.
  *
  * <p>Stateless and sharable.
  */
@@ -28,8 +29,13 @@ final class UnhandledExceptions extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
         if (handshake == null || !handshake.fail(cause)) {
-            LOG.warn("{} closing a connection on an unhandled exception", ctx.channel(), cause);
-            ctx.close();
+            if (ctx.channel().isActive()) {
+                LOG.warn("{} closing a connection on an unhandled exception", ctx.channel(), cause);
+                ctx.close();
+            } else {
+                // already closed before its upgrade (a timed-out request cut short, say): a peer must not fill the log
+                LOG.debug("{} unhandled exception after the connection closed", ctx.channel(), cause);
+            }
         }
     }
 }

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeoutException;
  * frame it received ({@code onClose}) and any error ({@code onError}).
  *
  * <p>Returning null from {@code onClose} lets the JDK answer the close frame by itself, as an
- * application that has nothing more to send does. Thread-safe.
+ * application that has nothing more to send does. Thread-safe. Public, with the members the
+ * example tests use, for those outside this package.
  */
-final class JdkClientListener implements WebSocket.Listener {
+public final class JdkClientListener implements WebSocket.Listener {
 
     private final CompletableFuture<CloseReason> close = new CompletableFuture<>();
     private final CompletableFuture<Throwable> error = new CompletableFuture<>();
@@ -30,12 +31,12 @@ final class JdkClientListener implements WebSocket.Listener {
     private ByteBuffer binary = ByteBuffer.allocate(0);
 
     /** Opens a WebSocket to {@code uri} that reports to this listener. */
-    CompletableFuture<WebSocket> open(HttpClient http, URI uri) {
+    public CompletableFuture<WebSocket> open(HttpClient http, URI uri) {
         return http.newWebSocketBuilder().buildAsync(uri, this);
     }
 
     /** Waits for the close frame the client received; fails if it saw an error instead. */
-    CloseReason awaitClose() throws InterruptedException, ExecutionException, TimeoutException {
+    public CloseReason awaitClose() throws InterruptedException, ExecutionException, TimeoutException {
         return close.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 

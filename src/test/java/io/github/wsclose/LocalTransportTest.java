@@ -44,7 +44,7 @@ class LocalTransportTest {
     @BeforeEach
     void startServer() {
         server = TestServer.builder().echo(false)
-                .local((pipeline, application) -> pipeline.addLast(new CloseFrameCounter(),
+                .local().pipeline((pipeline, application) -> pipeline.addLast(new CloseFrameCounter(),
                         new ClosingHandshakeHandler(ClosingHandshakeConfig.server())).addLast(application))
                 .start();
     }

@@ -8,15 +8,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The one recorder of the tests: the last handler of a pipeline, standing for the application.
- * It records every user event and {@code channelInactive} ({@link #INACTIVE}) in order, every
- * exception that reached it, and every {@link CloseReason} read; other messages it passes on
- * (an {@code EmbeddedChannel} queues them for the test, a real channel's tail releases them), or
- * releases itself. Exceptions stop here.
+ * The one recorder of the tests: the last handler of a pipeline, standing for the application,
+ * or the one just before the application handler a test watches. It records every user event
+ * and {@code channelInactive} ({@link #INACTIVE}) in order, every exception that reached it, and
+ * every {@link CloseReason} read. What it reads it passes on (to the handler after it; an
+ * {@code EmbeddedChannel} queues it for the test, a real channel's tail releases it), or releases
+ * itself. Exceptions stop here.
  *
- * <p>One instance per channel; what it recorded may be read from any thread.
+ * <p>One instance per channel; what it recorded may be read from any thread. Public, with the
+ * members the example tests use, for those outside this package.
  */
-final class Recorder extends ChannelInboundHandlerAdapter {
+public final class Recorder extends ChannelInboundHandlerAdapter {
 
     /** Recorded in {@link #events()} when {@code channelInactive} reaches the recorder. */
     static final String INACTIVE = "channelInactive";
@@ -43,7 +45,7 @@ final class Recorder extends ChannelInboundHandlerAdapter {
     }
 
     /** The {@link CloseReason}s read: the peer's close frames passed on by the handshake. */
-    List<CloseReason> reasons() {
+    public List<CloseReason> reasons() {
         return reasons;
     }
 

@@ -26,11 +26,14 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -39,26 +42,30 @@ import java.util.function.Supplier;
  * The one test server: on 127.0.0.1 (a free port), or on Netty's local transport, built by
  * default with {@link ServerPipeline#configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}.
  *
- * <p>Options ({@link #builder()}): the close configuration; an echo of text and binary messages
+ * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}; an echo of text and binary messages
  * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
  * server start the closing handshake with that code and reason; handlers in front of the echo
- * (an aggregator, say); socket options on the bootstrap; the local transport with a pipeline of
- * the test's own. The last handler of every connection is a {@link Recorder}.
+ * (an aggregator, say); socket options on the bootstrap; a pipeline of the test's own; Netty's
+ * local transport. Each connection's test handlers (the echo if on, then a {@link Recorder} that
+ * passes on what it reads) end its pipeline, unless the test's own pipeline places them before
+ * an application handler of its own.
  *
  * <p>Every connection, once upgraded (at once for a pipeline without an upgrade), joins
  * {@link #connections()} and is handed out once by {@link #nextConnection()};
  * {@link Connection#report()} waits for its one report. Closing the server fails if a connection
- * was reported more than once.
+ * was reported more than once. Connections closed before their upgrade are counted by the reason
+ * of their {@link UpgradeRejected} ({@link #rejected(UpgradeRejected.Reason)}).
  *
- * <p>Thread-safe. Closing it closes every connection and stops its event loops.
+ * <p>Thread-safe. Closing it closes every connection and stops its event loops. Public, with the
+ * members the example tests use, for those outside this package.
  */
-final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable {
 
     /** The WebSocket endpoint's path. */
     static final String PATH = "/ws";
 
     /** How long {@link #nextConnection()} and {@link Connection#report()} wait. */
-    static final long TIMEOUT_SECONDS = 10;
+    public static final long TIMEOUT_SECONDS = 10;
 
     private static final String CLOSE_COMMAND = "close ";
 
@@ -66,6 +73,7 @@ final class TestServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
     private final List<String> reportedTwice = new CopyOnWriteArrayList<>(); // no channel kept: a mass test must free them
+    private final Map<UpgradeRejected.Reason, AtomicInteger> rejected = new ConcurrentHashMap<>();
     private final Channel listener;
 
     private TestServer(Builder options) {
@@ -82,7 +90,7 @@ final class TestServer implements AutoCloseable {
                             if (options.echo) {
                                 application.add(EchoOrClose.INSTANCE);
                             }
-                            Recorder recorder = new Recorder(false);
+                            Recorder recorder = new Recorder(true); // a handler after it, or the tail, releases
                             application.add(new Opener(recorder));
                             application.add(recorder);
                             options.pipeline.accept(ch.pipeline(), application.toArray(ChannelHandler[]::new));
@@ -108,7 +116,7 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The options, all at their defaults. */
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
@@ -128,13 +136,22 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The WebSocket URI, {@code ws://127.0.0.1:PORT/ws}. */
-    URI uri() {
+    public URI uri() {
         return URI.create("ws://127.0.0.1:" + port() + PATH);
     }
 
     /** The server's event loops, for a client of the local transport to share. */
     EventLoopGroup loops() {
         return loops;
+    }
+
+    /**
+     * How many connections were closed before their upgrade for {@code reason} so far: each is
+     * counted before its channel closes.
+     */
+    int rejected(UpgradeRejected.Reason reason) {
+        AtomicInteger count = rejected.get(reason);
+        return count == null ? 0 : count.get();
     }
 
     /** The open connections: each joins once upgraded, and leaves when it closes. */
@@ -146,7 +163,7 @@ final class TestServer implements AutoCloseable {
      * Takes the oldest connection not taken yet, waiting for it if needed: a test that opens one
      * connection at a time and takes it at once gets its own.
      */
-    Connection nextConnection() throws InterruptedException {
+    public Connection nextConnection() throws InterruptedException {
         return next(opened, "connection");
     }
 
@@ -173,15 +190,15 @@ final class TestServer implements AutoCloseable {
      * One connection on the server side.
      *
      * @param channel  the server's channel
-     * @param recorder what reached the end of its pipeline
+     * @param recorder what reached its test handlers
      */
-    record Connection(Channel channel, Recorder recorder) {
+    public record Connection(Channel channel, Recorder recorder) {
 
         /**
          * Waits for the report and for TCP to be closed, then checks that exactly one report was
          * fired, before {@code channelInactive}.
          */
-        CloseReport report() throws Exception {
+        public CloseReport report() throws Exception {
             CloseReport report;
             try {
                 report = recorder.firstReport().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -199,15 +216,16 @@ final class TestServer implements AutoCloseable {
     }
 
     /** The server's options. */
-    static final class Builder {
+    public static final class Builder {
 
         private ClosingHandshakeConfig config = ClosingHandshakeConfig.server();
+        private ServerProtection protection = ServerProtection.defaults();
         private boolean echo = true;
         private final List<Supplier<ChannelHandler>> inFront = new ArrayList<>();
         private Consumer<ServerBootstrap> tune = bootstrap -> { };
         private boolean local;
         private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = (p, application) ->
-                ServerPipeline.configure(p, PATH, config, application);
+                ServerPipeline.configure(p, PATH, config, protection, application);
 
         private Builder() {
         }
@@ -218,8 +236,14 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /** The protections of {@link ServerPipeline}. */
+        Builder protection(ServerProtection protection) {
+            this.protection = protection;
+            return this;
+        }
+
         /** Whether the server echoes messages and obeys the close command. */
-        Builder echo(boolean echo) {
+        public Builder echo(boolean echo) {
             this.echo = echo;
             return this;
         }
@@ -236,19 +260,28 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
-        /** Netty's local transport instead of TCP, with {@code pipeline} building each connection's, the application last. */
-        Builder local(BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline) {
-            this.local = true;
+        /**
+         * Builds each connection's pipeline with {@code pipeline} instead of {@code ServerPipeline}
+         * (which leaves {@link #config(ClosingHandshakeConfig)} unused), given the test handlers
+         * to place: last, or before an application handler of the test's own.
+         */
+        public Builder pipeline(BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline) {
             this.pipeline = pipeline;
             return this;
         }
 
-        TestServer start() {
+        /** Netty's local transport instead of TCP. */
+        Builder local() {
+            this.local = true;
+            return this;
+        }
+
+        public TestServer start() {
             return new TestServer(this);
         }
     }
 
-    /** Hands each connection out once it is a WebSocket connection, and counts its reports. One instance per connection. */
+    /** Hands each connection out once it is a WebSocket connection, counts its reports, or its rejection. One instance per connection. */
     private final class Opener extends ChannelInboundHandlerAdapter {
 
         private final Recorder recorder;
@@ -271,6 +304,8 @@ final class TestServer implements AutoCloseable {
                 open(ctx);
             } else if (evt instanceof CloseReport report && ++reports > 1) {
                 reportedTwice.add(ctx.channel() + ": " + report);
+            } else if (evt instanceof UpgradeRejected rejection) {
+                rejected.computeIfAbsent(rejection.reason(), reason -> new AtomicInteger()).incrementAndGet();
             }
             ctx.fireUserEventTriggered(evt);
         }

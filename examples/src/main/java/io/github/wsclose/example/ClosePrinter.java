@@ -3,6 +3,7 @@ package io.github.wsclose.example;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
 import io.github.wsclose.StatusCodeRange;
+import io.github.wsclose.UpgradeRejected;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,12 @@ import java.net.SocketAddress;
  *
  * <pre>
  * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms
+ * </pre>
+ *
+ * <p>and one line for every connection closed before its upgrade, from its {@link UpgradeRejected}:
+ *
+ * <pre>
+ * rejected 127.0.0.1:50414 reason=version status=426
  * </pre>
  *
  * <p>Sharable.
@@ -34,6 +41,9 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {
             out.println(line(ctx.channel().remoteAddress(), report));
+        } else if (evt instanceof UpgradeRejected rejected) { // closed before its upgrade: no CloseReport
+            out.println("rejected " + address(ctx.channel().remoteAddress()) + " reason=" + rejected.reason().tag()
+                    + (rejected.status() == null ? "" : " status=" + rejected.status().code()));
         }
         ctx.fireUserEventTriggered(evt);
     }

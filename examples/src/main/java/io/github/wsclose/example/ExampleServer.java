@@ -32,7 +32,11 @@ import java.util.concurrent.TimeoutException;
  *       with {@link ServerPipeline#configure}.</li>
  *   <li>Text and binary messages are echoed; the text {@code close CODE [REASON]} makes the
  *       server send the first close frame ({@link CloseCommand}).</li>
- *   <li>One line is printed per closed connection ({@link ClosePrinter}).</li>
+ *   <li>One line is printed per closed connection, and per connection refused before its
+ *       upgrade ({@link ClosePrinter}).</li>
+ *   <li>The server closes on its own what a server must, with the limits and timeouts of the
+ *       {@code --upgrade-timeout-ms} … {@code --max-message-bytes} flags (a
+ *       {@link io.github.wsclose.ServerProtection}, docs/protection.md).</li>
  *   <li>On SIGTERM or Ctrl-C every connection is closed with {@code 1001 GOING_AWAY} by a
  *       {@link GracefulDrain} bounded by {@code --drain-deadline-ms}, and the result printed.</li>
  * </ul>
@@ -42,7 +46,6 @@ import java.util.concurrent.TimeoutException;
 public final class ExampleServer {
 
     static final String WEBSOCKET_PATH = "/ws";
-    static final int MAX_MESSAGE_BYTES = ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH;
     static final CloseReason SHUTDOWN = new CloseReason(CloseReason.Codes.GOING_AWAY, "server shutting down");
 
     private final ExampleOptions options;
@@ -109,8 +112,8 @@ public final class ExampleServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close,
-                                new WebSocketFrameAggregator(MAX_MESSAGE_BYTES), page, EchoHandler.INSTANCE, printer);
+                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, options.protection(),
+                                new WebSocketFrameAggregator((int) options.protection().maxMessageBytes()), page, EchoHandler.INSTANCE, printer);
                     }
                 })
                 .bind(options.host(), options.port())

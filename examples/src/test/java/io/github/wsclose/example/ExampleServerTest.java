@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.ServerProtection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -61,13 +62,23 @@ class ExampleServerTest {
     void optionsOverDefaults() {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
-                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO));
+                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO, ServerProtection.defaults()));
+        assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
+                .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
+        assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
+        assertThat(ExampleOptions.parse("--ping-interval-ms", "1000", "--pong-timeout-ms", "0", "--idle-timeout-ms", "60000",
+                "--max-pending-bytes", "65536", "--max-message-bytes=100").protection())
+                .isEqualTo(ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1)).withPongTimeout(Duration.ZERO)
+                        .withIdleTimeout(Duration.ofMinutes(1)).withMaxPendingBytes(65536).withMaxMessageBytes(100));
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--port 65536           | --port out of range: 65536 (expected: 0-65535)",
         "--close-timeout-ms 0   | --close-timeout-ms out of range: 0 (expected: 1-2147483647)",
+        "--upgrade-timeout-ms -1 | --upgrade-timeout-ms out of range: -1 (expected: 0-2147483647)",
+        "--max-pending-bytes 0  | --max-pending-bytes out of range: 0 (expected: 1-2147483647)",
+        "--max-message-bytes x  | --max-message-bytes needs a number, got \"x\"",
         "--port x               | --port needs a number, got \"x\"",
         "--verbose 1            | unknown option: --verbose",
         "--port                 | missing value for --port",

@@ -1,16 +1,10 @@
 package io.github.wsclose.example.chat;
 
-import io.github.wsclose.CloseReason;
-import io.github.wsclose.CloseReport;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.ServerPipeline;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import java.lang.System.Logger.Level;
 
 public final class Initializer extends ChannelInitializer<SocketChannel> {
     @Override
@@ -19,33 +13,5 @@ public final class Initializer extends ChannelInitializer<SocketChannel> {
         // The aggregator joins a fragmented message into one frame, so a "bye" sent in pieces is one "bye".
         ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(),
                 new WebSocketFrameAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH), new ChatHandler());
-    }
-}
-
-final class ChatHandler extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(ChatHandler.class.getName());
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof CloseReason peer) {
-            // the peer's close frame: its close if it closed first (our answer is already on its way),
-            // or its answer to ours if we closed first
-            LOG.log(Level.INFO, "close from the peer: {0}", peer);   // e.g. "1001 GOING_AWAY: tab closed"
-        } else if (msg instanceof TextWebSocketFrame text) {
-            if (text.text().equals("bye")) {
-                ctx.writeAndFlush(new CloseReason(CloseReason.Codes.NORMAL, "see you"));
-            }
-            text.release();
-        } else {
-            ctx.fireChannelRead(msg);
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof CloseReport report) {                     // exactly once per WebSocket connection
-            LOG.log(Level.INFO, "closed: {0}", report);              // e.g. "1000 NORMAL (LOCAL, APPLICATION, clean, 2 ms, received 1000 NORMAL, sent 1000 NORMAL: see you)"
-        }
-        ctx.fireUserEventTriggered(evt);
     }
 }

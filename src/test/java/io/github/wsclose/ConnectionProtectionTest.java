@@ -1,0 +1,150 @@
+package io.github.wsclose;
+
+import static io.github.wsclose.UpgradeAttemptsTest.ascii;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each protection of an upgraded connection on real loopback sockets, with timeouts of milliseconds, next to a peer
+ * that behaves and is not closed: keepalive, idle timeout, slow consumer, and the message size limit in one frame and
+ * in many.
+ */
+class ConnectionProtectionTest {
+
+    private static final Duration SHORT = Duration.ofMillis(200);
+    private static final ServerProtection NO_KEEPALIVE = ServerProtection.defaults().withPingInterval(Duration.ZERO);
+
+    @Test
+    void peerThatNeverAnswersIsFailedAtThePongTimeout() throws Exception {
+        ServerProtection keepalive = ServerProtection.defaults().withPingInterval(SHORT).withPongTimeout(SHORT);
+        try (TestServer server = TestServer.builder().protection(keepalive).start(); RawClient dead = RawClient.upgrade(server.port())) {
+            long upgraded = System.nanoTime();
+
+            WireFrame ping = dead.readFrame();
+            WireFrame close = dead.readFrame();
+
+            assertThat(ping.opcode()).isEqualTo(WireFrame.PING);
+            assertThat(ping.payload()).as("a ping counter").hasSize(8);
+            assertThat(close).isEqualTo(WireFrame.close(1011, "keepalive ping timeout"));
+            assertThat(dead.readFrame()).as("TCP closed at once").isNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - upgraded)).isGreaterThanOrEqualTo(SHORT.plus(SHORT));
+            CloseReport report = server.nextConnection().report();
+            assertThat(report.sent()).isEqualTo(Keepalive.TIMED_OUT);
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.KEEPALIVE_TIMEOUT);
+            assertThat(report.lastPingRoundTrip()).as("no pong ever came").isNull();
+        }
+    }
+
+    @Test
+    void peerThatAnswersPingsStaysOpenAndItsRoundTripIsReported() throws Exception {
+        ServerProtection keepalive = ServerProtection.defaults().withPingInterval(SHORT).withPongTimeout(SHORT);
+        try (TestServer server = TestServer.builder().protection(keepalive).start(); RawClient live = RawClient.upgrade(server.port())) {
+            for (int i = 1; i <= 4; i++) { // four quiet spells, each longer than ping interval and pong timeout together
+                WireFrame ping = live.readFrame();
+                assertThat(ping.opcode()).isEqualTo(WireFrame.PING);
+                live.send(WireFrame.of(WireFrame.PONG, ping.payload())); // a pong MUST echo the ping's payload (§5.5.3)
+            }
+            live.send(WireFrame.close(1000, "done"));
+
+            assertThat(live.readUntilClosed().frames()).containsExactly(WireFrame.close(1000, ""));
+            CloseReport report = server.nextConnection().report();
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.PEER);
+            assertThat(report.clean()).isTrue();
+            assertThat(report.lastPingRoundTrip()).isNotNull().isPositive().isLessThan(SHORT);
+        }
+    }
+
+    @Test
+    void connectionWithoutMessagesIsClosedAtTheIdleTimeout() throws Exception {
+        ServerProtection idle = NO_KEEPALIVE.withIdleTimeout(Duration.ofMillis(300));
+        try (TestServer server = TestServer.builder().protection(idle).start(); RawClient client = RawClient.upgrade(server.port())) {
+            for (int i = 0; i < 8; i++) { // messages every 100 ms keep it open well past the idle timeout
+                Thread.sleep(i == 0 ? 0 : 100); // the peer's pace, not a synchronisation: each echo is awaited
+                client.send(WireFrame.of(WireFrame.TEXT, ascii("tick " + i)));
+                assertThat(client.readFrame()).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("tick " + i)));
+            }
+            long quietSince = System.nanoTime();
+
+            WireFrame close = client.readFrame();
+
+            assertThat(Duration.ofNanos(System.nanoTime() - quietSince)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            assertThat(close.opcode()).isEqualTo(WireFrame.CLOSE);
+            CloseReason sent = ClosePayload.decode(io.netty.buffer.Unpooled.wrappedBuffer(close.payload()));
+            assertThat(sent.knownReason()).isEqualTo(CloseReason.Codes.GOING_AWAY);
+            assertThat(sent.message()).startsWith("idle for ").endsWith(" ms: no message either way");
+            client.send(WireFrame.close(1001, ""));
+            assertThat(client.readUntilClosed().frames()).isEmpty();
+            CloseReport report = server.nextConnection().report();
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.IDLE_TIMEOUT);
+            assertThat(report.clean()).isTrue();
+        }
+    }
+
+    @Test
+    void peerThatDoesNotReadIsClosedAsASlowConsumer() throws Exception {
+        long limit = 256 * 1024;
+        ServerProtection pending = NO_KEEPALIVE.withMaxPendingBytes(limit);
+        ClosingHandshakeConfig close = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofMillis(500));
+        byte[] message = new byte[60_000];
+        try (TestServer server = TestServer.builder().config(close).protection(pending).start()) {
+            try (RawClient reader = RawClient.upgrade(server.port())) { // the opposite: as much data, read as it comes
+                for (int i = 0; i < 100; i++) {
+                    reader.send(WireFrame.of(WireFrame.BINARY, message));
+                    assertThat(reader.readFrame()).isEqualTo(WireFrame.of(WireFrame.BINARY, message));
+                }
+                reader.send(WireFrame.close(1000, ""));
+                assertThat(reader.readUntilClosed().frames()).containsExactly(WireFrame.close(1000, ""));
+                assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.PEER);
+            }
+            try (RawClient stalled = RawClient.upgrade(server.port(), 4096)) {
+                try {
+                    for (int i = 0; i < 300; i++) { // 18 MB at most: far more than the socket buffers hold
+                        stalled.send(WireFrame.of(WireFrame.BINARY, message));
+                    }
+                } catch (IOException closedByTheServer) {
+                    // the close timeout ended it while the peer was still sending
+                }
+
+                CloseReport report = server.nextConnection().report();
+                assertThat(report.cause()).isEqualTo(CloseReport.Cause.SLOW_CONSUMER);
+                assertThat(report.sent()).isEqualTo(ServerProtection.DEFAULT_SLOW_CONSUMER_REASON);
+                assertThat(report.received()).as("the peer never read the close frame").isNull();
+            }
+        }
+    }
+
+    @Test
+    void messageOverTheLimitFailsWith1009InOneFrameOrInMany() throws Exception {
+        ServerProtection limit = NO_KEEPALIVE.withMaxMessageBytes(50_000); // under Netty's frame limit of 65,536
+        byte[] fragment = new byte[20_000];
+        try (TestServer server = TestServer.builder().protection(limit).start()) {
+            try (RawClient within = RawClient.upgrade(server.port())) { // the opposite: 50,000 bytes in three frames
+                within.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
+                within.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
+                within.send(new WireFrame(true, 0, WireFrame.CONTINUATION, new byte[10_000]));
+                within.send(WireFrame.close(1000, ""));
+                assertThat(within.readUntilClosed().frames()).last().isEqualTo(WireFrame.close(1000, ""));
+                assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.PEER);
+            }
+            try (RawClient fragmented = RawClient.upgrade(server.port())) {
+                fragmented.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
+                fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
+                fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
+                assertThat(fragmented.readUntilClosed().frames()).as("after the echo of the first fragment")
+                        .last().isEqualTo(WireFrame.close(1009, "message too big: 60000 bytes so far (expected: <= 50000)"));
+                assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
+            }
+            try (RawClient oneFrame = RawClient.upgrade(server.port())) {
+                oneFrame.send(WireFrame.of(WireFrame.BINARY, new byte[50_000])); // the opposite: just at the limit
+                assertThat(oneFrame.readFrame()).isEqualTo(WireFrame.of(WireFrame.BINARY, new byte[50_000]));
+                oneFrame.send(WireFrame.of(WireFrame.TEXT, new byte[50_001]));
+                assertThat(oneFrame.readUntilClosed().frames())
+                        .containsExactly(WireFrame.close(1009, "message too big: 50001 bytes so far (expected: <= 50000)"));
+                assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
+            }
+        }
+    }
+}

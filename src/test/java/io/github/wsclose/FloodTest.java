@@ -1,0 +1,159 @@
+package io.github.wsclose;
+
+import static io.github.wsclose.UpgradeAttemptsTest.ascii;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A ping flood and an echo flood from a peer that never reads, against the example server in a JVM of its own with a
+ * small heap and little direct memory: the server stays up, another connection is served all along, the offender is
+ * closed, and the memory comes back (a second flood, after the first offender is gone, is survived as well). Before
+ * the protections, either flood ran such a server out of memory within a few MiB.
+ */
+class FloodTest {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on ws://127\\.0\\.0\\.1:(\\d+)/ws");
+    private static final int FLOOD_MIB = 64;
+    private static final long WAIT_MILLIS = 20_000;
+
+    private Process server;
+    private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
+    private final StringBuilder transcript = new StringBuilder();
+    private int port;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        server = new ProcessBuilder(java, "-Xmx48m", "-XX:MaxDirectMemorySize=48m", "-Dio.netty.leakDetection.level=paranoid",
+                "-cp", System.getProperty("java.class.path"), "io.github.wsclose.example.ExampleServer", "--port", "0",
+                "--close-timeout-ms", "1000", "--pong-timeout-ms", "1000", "--max-pending-bytes", "1048576")
+                .redirectErrorStream(true).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    output.add(line);
+                }
+            } catch (IOException ended) {
+                // the server is gone
+            }
+        }, "example-server-output");
+        reader.setDaemon(true);
+        reader.start();
+        for (String line; (line = output.poll(60, TimeUnit.SECONDS)) != null; ) {
+            transcript.append(line).append('\n');
+            Matcher listening = LISTENING.matcher(line);
+            if (listening.find()) {
+                port = Integer.parseInt(listening.group(1));
+                return;
+            }
+        }
+        throw new AssertionError("the example server did not start:\n" + transcript);
+    }
+
+    @AfterEach
+    void stopServer() throws Exception {
+        server.destroy(); // SIGTERM: the server drains and exits
+        assertThat(server.waitFor(15, TimeUnit.SECONDS)).as("the server exits after SIGTERM").isTrue();
+        for (String line; (line = output.poll()) != null; ) {
+            transcript.append(line).append('\n');
+        }
+        assertThat(transcript.toString()).as("the server's output").doesNotContain("OutOfMemory", "OutOfDirectMemory", "LEAK:", "Exception in thread");
+    }
+
+    @Test
+    void pingFloodFromAPeerThatNeverReads() throws Exception {
+        byte[] pings = repeat(WireFrame.of(WireFrame.PING, new byte[125]).masked(0x1234567), 1 << 20);
+        floodTwiceWhileServing(pings);
+    }
+
+    @Test
+    void echoFloodFromAPeerThatNeverReads() throws Exception {
+        byte[] messages = repeat(WireFrame.of(WireFrame.BINARY, new byte[65536]).masked(0x7654321), 1 << 20);
+        floodTwiceWhileServing(messages);
+    }
+
+    /** Two offenders one after the other, each flooding up to FLOOD_MIB, while a third connection is served. */
+    private void floodTwiceWhileServing(byte[] block) throws Exception {
+        try (RawClient bystander = RawClient.upgrade(port)) {
+            for (int round = 0; round < 2; round++) {
+                assertThat(floodUntilClosed(block, bystander)).as("round %d: the offender is closed", round).isTrue();
+                assertEchoes(bystander, "after round " + round);
+            }
+        }
+        assertThat(server.isAlive()).isTrue();
+    }
+
+    /**
+     * Upgrades a connection that never reads and sends {@code block} again and again, up to FLOOD_MIB, then a small
+     * ping every 50 ms; tells whether the server closed it (a write fails) within WAIT_MILLIS.
+     */
+    private boolean floodUntilClosed(byte[] block, RawClient bystander) throws Exception {
+        long sent = 0;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        byte[] ping = WireFrame.of(WireFrame.PING, new byte[0]).masked(0x1111);
+        try (Socket offender = new Socket()) {
+            offender.setReceiveBufferSize(4096); // before connecting, so that the window stays small
+            offender.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+            OutputStream out = offender.getOutputStream();
+            out.write(ascii(UpgradeGuardTest.upgradeRequest("13")));
+            InputStream in = offender.getInputStream();
+            for (int matched = 0; matched < 4; ) { // reads the 101 response, as a client MUST before it sends frames, then never again
+                int b = in.read();
+                assertThat(b).as("the 101 response").isNotNegative();
+                matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+            }
+            while (System.nanoTime() < deadline) {
+                if (sent < (long) FLOOD_MIB << 20) {
+                    out.write(block);
+                    sent += block.length;
+                    if (sent % (16 << 20) < block.length) {
+                        assertEchoes(bystander, "during the flood, at " + (sent >> 20) + " MiB");
+                    }
+                } else {
+                    out.write(ping);
+                    Thread.sleep(50); // the pace of the probe, bounded by the deadline: not a synchronisation
+                }
+            }
+        } catch (IOException closedByTheServer) {
+            return true;
+        }
+        return false;
+    }
+
+    private static void assertEchoes(RawClient bystander, String when) throws IOException {
+        bystander.send(WireFrame.of(WireFrame.TEXT, ascii("still there?")));
+        WireFrame echo = bystander.readFrame();
+        while (echo != null && echo.opcode() == WireFrame.PING) { // the keepalive may ping it: answer as a live peer does
+            bystander.send(WireFrame.of(WireFrame.PONG, echo.payload()));
+            echo = bystander.readFrame();
+        }
+        assertThat(echo).as("the other connection is served " + when).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("still there?")));
+    }
+
+    private static byte[] repeat(byte[] frame, int atLeast) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream(atLeast + frame.length);
+        while (block.size() < atLeast) {
+            block.writeBytes(frame);
+        }
+        return block.toByteArray();
+    }
+}

@@ -1,0 +1,128 @@
+package io.github.wsclose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keepalive and the answers to the peer's pings of a {@link ServerPipeline} with the default
+ * {@link ServerProtection}, in virtual time: a ping after 20 s with nothing from the peer, a failed connection 20 s
+ * later with nothing back, any frame as a sign of life, the round trip of each pong; and at most one pong for the
+ * peer's pings, none while the channel is not writable.
+ */
+class KeepaliveTest {
+
+    private static final Duration INTERVAL = ServerProtection.DEFAULT_PING_INTERVAL;
+    private static final Duration PONG_TIMEOUT = ServerProtection.DEFAULT_PONG_TIMEOUT;
+    private static final Duration NANO = Duration.ofNanos(1);
+
+    @Test
+    void quietPeerIsPingedAndFailedWhenNothingComesBack() {
+        try (HandshakeChannel ws = upgraded()) {
+            ws.advance(INTERVAL.minus(NANO));
+            assertThat(ws.sentBytes()).as("nothing before the interval").isEmpty();
+
+            ws.advance(NANO);
+            assertThat(ws.sentBytes()).as("ping 1").isEqualTo("89080000000000000001");
+            ws.advance(PONG_TIMEOUT.minus(NANO));
+            assertThat(ws.channel.isOpen()).isTrue();
+            ws.advance(NANO);
+
+            assertThat(ws.channel.isOpen()).isFalse();
+            assertThat(ws.sentBytes()).isEqualTo("8818" + ByteBufUtil.hexDump(ascii("\u0003\u00f3keepalive ping timeout")));
+            CloseReport report = ws.report();
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.KEEPALIVE_TIMEOUT);
+            assertThat(report.sent()).isEqualTo(Keepalive.TIMED_OUT);
+            assertThat(report.lastPingRoundTrip()).isNull();
+        }
+    }
+
+    @Test
+    void anyFrameIsASignOfLife() {
+        try (HandshakeChannel ws = upgraded()) {
+            ws.advance(INTERVAL);
+            assertThat(ws.sentBytes()).isEqualTo("89080000000000000001");
+            ws.advance(PONG_TIMEOUT.minus(NANO));
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x81, ascii("late, but alive")));
+            ReferenceCountUtil.release(ws.applicationReads());
+
+            ws.advance(INTERVAL.minus(NANO));
+            assertThat(ws.channel.isOpen()).isTrue();
+            assertThat(ws.sentBytes()).as("quiet for less than the interval since that frame").isEmpty();
+            ws.advance(NANO);
+            assertThat(ws.sentBytes()).as("ping 2").isEqualTo("89080000000000000002");
+        }
+    }
+
+    @Test
+    void peerThatKeepsTalkingIsNeverPinged() {
+        try (HandshakeChannel ws = upgraded()) {
+            for (int i = 0; i < 30; i++) {
+                ws.advance(INTERVAL.minus(NANO));
+                ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, new byte[0])); // an unsolicited pong counts too
+            }
+            assertThat(ws.sentBytes()).isEmpty();
+            assertThat(ws.channel.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void roundTripOfTheLatestAnsweredPingIsReported() {
+        try (HandshakeChannel ws = upgraded()) {
+            ws.advance(INTERVAL);
+            ws.sentBytes();
+            ws.advance(Duration.ofMillis(30));
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, new byte[] {0, 0, 0, 0, 0, 0, 0, 1}));
+            ws.advance(INTERVAL);
+            ws.sentBytes();
+            ws.advance(Duration.ofMillis(7));
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, new byte[] {0, 0, 0, 0, 0, 0, 0, 9})); // not our ping's payload
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x88, new byte[] {0x03, (byte) 0xE8}));
+
+            assertThat(ws.report().lastPingRoundTrip()).isEqualTo(Duration.ofMillis(30));
+            ReferenceCountUtil.release(ws.applicationReads());
+        }
+    }
+
+    @Test
+    void peersPingIsAnsweredWithItsPayload() {
+        try (HandshakeChannel ws = upgraded()) {
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("hello")));
+
+            assertThat(ws.sentBytes()).isEqualTo("8a05" + ByteBufUtil.hexDump(ascii("hello")));
+            assertThat(ws.applicationReads()).as("pings are answered, not delivered").isNull();
+        }
+    }
+
+    @Test
+    void noPongWhileUnwritableThenOnlyTheLatest() {
+        try (HandshakeChannel ws = upgraded()) {
+            ws.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+            for (int i = 0; i < 1000; i++) {
+                ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("ping " + i)));
+            }
+            assertThat(ws.sentBytes()).as("nothing queued while unwritable").isEmpty();
+
+            ws.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+            ws.channel.runPendingTasks(); // Netty tells of the change in a task of its own
+
+            assertThat(ws.sentBytes()).as("one pong, for the latest ping").isEqualTo("8a08" + ByteBufUtil.hexDump(ascii("ping 999")));
+        }
+    }
+
+    private static HandshakeChannel upgraded() {
+        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
+        ws.peerSendsBytes(ascii(UpgradeGuardTest.upgradeRequest("13")));
+        assertThat(new String(ByteBufUtil.decodeHexDump(ws.sentBytes()), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 101");
+        ws.channel.runPendingTasks(); // the upgrade guard hands over to the connection's protections
+        return ws;
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.ISO_8859_1);
+    }
+}
