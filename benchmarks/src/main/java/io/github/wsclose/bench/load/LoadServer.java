@@ -4,6 +4,7 @@ import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerPipeline;
+import io.github.wsclose.ServerProtection;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -152,11 +153,27 @@ public final class LoadServer {
 
     /** The server pipelines under test. */
     enum Variant {
-        /** {@link ServerPipeline} with its default configuration. */
+        /** {@link ServerPipeline} with its defaults: keepalive (a ping after 20 s of quiet) and the write and message limits on. */
         OURS {
             @Override
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE);
+            }
+        },
+        /** The same with a ping after every second of quiet. */
+        OURS_PING_1S {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1)), Echo.INSTANCE);
+            }
+        },
+        /** The same with keepalive off: no pings at all. */
+        OURS_NO_KEEPALIVE {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerProtection.defaults().withPingInterval(Duration.ZERO), Echo.INSTANCE);
             }
         },
         /** Stock Netty: {@link WebSocketServerProtocolHandler} with its own close handling, the same frame size limit. */
