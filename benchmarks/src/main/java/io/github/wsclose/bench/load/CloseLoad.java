@@ -46,14 +46,7 @@ public final class CloseLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        LoadOptions options;
-        try {
-            options = LoadOptions.parse(args, DEFAULTS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
         int problems;
         try (ServerProcess server = new ServerProcess(Runtime.getRuntime().availableProcessors(), "ours", "stock", "stock");
                 LoadClient client = new LoadClient(options.intValue("concurrency"))) {

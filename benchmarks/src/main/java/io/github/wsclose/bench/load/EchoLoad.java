@@ -38,14 +38,7 @@ public final class EchoLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        LoadOptions options;
-        try {
-            options = LoadOptions.parse(args, DEFAULTS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
         int connections = options.intValue("connections");
         ByteBuf message = Unpooled.unreleasableBuffer(Unpooled.directBuffer(options.intValue("size"))
                 .writeBytes("x".repeat(options.intValue("size")).getBytes(StandardCharsets.US_ASCII)));

@@ -34,14 +34,7 @@ public final class IdleLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        LoadOptions options;
-        try {
-            options = LoadOptions.parse(args, DEFAULTS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
         Map<String, List<Idle>> results = new LinkedHashMap<>();
         VARIANTS.forEach(variant -> results.put(variant, new ArrayList<>()));
         int problems = 0;

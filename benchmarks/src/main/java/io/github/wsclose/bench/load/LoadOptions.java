@@ -39,6 +39,17 @@ final class LoadOptions {
         return new LoadOptions(values);
     }
 
+    /** Same as {@link #parse(String[], Map)}, but prints what is wrong and exits with 2 on bad arguments. */
+    static LoadOptions parseOrExit(String[] args, Map<String, Long> defaults) {
+        try {
+            return parse(args, defaults);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            throw e; // not reached
+        }
+    }
+
     /** The value of option {@code name}, as an {@code int}. */
     int intValue(String name) {
         return Math.toIntExact(longValue(name));
