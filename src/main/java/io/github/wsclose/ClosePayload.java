@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -121,9 +122,14 @@ public final class ClosePayload {
         if (length == 2 && known != null) {
             return CODE_ONLY[known.ordinal()].duplicate();
         }
+        String message = reason.message();
         ByteBuf payload = alloc.buffer(length);
         payload.writeShort(reason.code());
-        ByteBufUtil.reserveAndWriteUtf8(payload, reason.message(), length - 2); // exactly the bytes counted: no growing
+        if (length - 2 == message.length()) {
+            payload.writeCharSequence(message, StandardCharsets.US_ASCII); // as many bytes as chars: all ASCII
+        } else {
+            ByteBufUtil.reserveAndWriteUtf8(payload, message, length - 2); // exactly the bytes counted: no growing
+        }
         return payload;
     }
 

@@ -119,9 +119,14 @@ final class Utf8 {
      * @throws IllegalArgumentException if {@code s} holds an unpaired surrogate, which has no
      *                                  UTF-8 form
      */
-    static int encodedLength(CharSequence s) {
-        int bytes = 0;
-        for (int i = 0, len = s.length(); i < len; i++) {
+    static int encodedLength(String s) {
+        int len = s.length();
+        int ascii = 0;
+        while (ascii < len && s.charAt(ascii) < 0x80) { // ASCII fast path: one byte a char
+            ascii++;
+        }
+        int bytes = ascii;
+        for (int i = ascii; i < len; i++) {
             int width = charWidth(s, i);
             if (width < 0) {
                 throw new IllegalArgumentException("close reason holds an unpaired surrogate at index " + i);
@@ -159,7 +164,7 @@ final class Utf8 {
     }
 
     /** UTF-8 width of the character at {@code i} (4 for a surrogate pair), or -1 for an unpaired surrogate. */
-    private static int charWidth(CharSequence s, int i) {
+    private static int charWidth(String s, int i) {
         char c = s.charAt(i);
         if (c < 0x80) {
             return 1;

@@ -30,7 +30,10 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Decoding a received close frame payload into a status code and a reason, checked as strictly
  * as each library allows, on the same bytes for every implementation. A rejected payload's
- * exception is the result for that payload.
+ * exception is the result for that payload. Every call hands each implementation a fresh view of
+ * the bytes, as a received frame would: a duplicate of the Netty buffer, a duplicate of Jetty's
+ * {@code ByteBuffer}, a new Ktor frame around the array. No implementation can keep what it
+ * derived from the previous call's buffer.
  *
  * <ul>
  *   <li>{@code ours}: {@link ClosePayload#decode(ByteBuf)}.</li>
@@ -96,7 +99,7 @@ public class DecodeBenchmark {
     @Benchmark
     public void ours(Blackhole bh) {
         try {
-            bh.consume(ClosePayload.decode(nettyPayload));
+            bh.consume(ClosePayload.decode(nettyPayload.duplicate()));
         } catch (CorruptedWebSocketFrameException e) {
             bh.consume(e);
         }
@@ -132,7 +135,7 @@ public class DecodeBenchmark {
     @Benchmark
     public void jetty(Blackhole bh) {
         try {
-            CloseStatus status = new CloseStatus(jettyPayload);
+            CloseStatus status = new CloseStatus(jettyPayload.duplicate());
             bh.consume(status.getCode());
             bh.consume(status.getReason());
         } catch (ProtocolException | BadPayloadException e) {

@@ -5,6 +5,7 @@ import io.github.wsclose.CloseReason;
 import io.ktor.websocket.Frame;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +28,20 @@ import org.openjdk.jmh.infra.Blackhole;
  * and text for every implementation. Netty frames are released in the benchmark.
  *
  * <ul>
- *   <li>{@code ours}: {@link ClosePayload#newFrame(CloseReason, ByteBufAllocator)} with the pooled
- *       allocator a channel hands out.</li>
+ *   <li>{@code ours}: {@link ClosePayload#newFrame(CloseReason, ByteBufAllocator)} with an unpooled heap
+ *       allocator: a new {@code byte[]} per payload, as Ktor's and Jetty's frames hold.</li>
+ *   <li>{@code oursPooled}: the same with the pooled allocator, beside {@code nettyPooled}.</li>
  *   <li>{@code netty}: {@code new CloseWebSocketFrame(status, reasonText)}, as stock Netty code writes
- *       it (its payload comes from the unpooled allocator).</li>
- *   <li>{@code nettyPooled}: the same frame from the pooled allocator ours uses.</li>
- *   <li>{@code ktor}: {@code Frame.Close(CloseReason)}.</li>
- *   <li>{@code jetty}: Jetty 12's {@code CloseStatus.toFrame(code, reason)}.</li>
+ *       it (its payload comes from the unpooled allocator, direct memory).</li>
+ *   <li>{@code nettyPooled}: {@code new CloseWebSocketFrame(true, 0, alloc, code, reasonText)} with the
+ *       pooled allocator.</li>
+ *   <li>{@code ktor}: {@code Frame.Close(CloseReason)}: a heap {@code byte[]}.</li>
+ *   <li>{@code jetty}: Jetty 12's {@code CloseStatus.toFrame(code, reason)}: a heap {@code ByteBuffer}.</li>
  * </ul>
+ *
+ * <p>The pooled allocator keeps no per-thread cache for threads that are not Netty's own (JMH's
+ * are not), so {@code oursPooled} and {@code nettyPooled} pay for its shared arenas here, which an
+ * event loop would not.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -53,7 +60,8 @@ public class EncodeBenchmark {
     private io.ktor.websocket.CloseReason ktor;
     private int jettyCode;
     private String jettyReason;
-    private ByteBufAllocator alloc;
+    private ByteBufAllocator heap;
+    private ByteBufAllocator pooled;
 
     @Setup
     public void setUp() {
@@ -63,12 +71,20 @@ public class EncodeBenchmark {
         ktor = new io.ktor.websocket.CloseReason((short) input.code(), input.text());
         jettyCode = input.code();
         jettyReason = input.text().isEmpty() ? null : input.text(); // Jetty's "no reason"
-        alloc = PooledByteBufAllocator.DEFAULT;
+        heap = new UnpooledByteBufAllocator(false);
+        pooled = PooledByteBufAllocator.DEFAULT;
     }
 
     @Benchmark
     public void ours(Blackhole bh) {
-        CloseWebSocketFrame frame = ClosePayload.newFrame(ours, alloc);
+        CloseWebSocketFrame frame = ClosePayload.newFrame(ours, heap);
+        bh.consume(frame);
+        frame.release();
+    }
+
+    @Benchmark
+    public void oursPooled(Blackhole bh) {
+        CloseWebSocketFrame frame = ClosePayload.newFrame(ours, pooled);
         bh.consume(frame);
         frame.release();
     }
@@ -82,7 +98,7 @@ public class EncodeBenchmark {
 
     @Benchmark
     public void nettyPooled(Blackhole bh) {
-        CloseWebSocketFrame frame = new CloseWebSocketFrame(true, 0, alloc, nettyStatus.code(), nettyText);
+        CloseWebSocketFrame frame = new CloseWebSocketFrame(true, 0, pooled, nettyStatus.code(), nettyText);
         bh.consume(frame);
         frame.release();
     }

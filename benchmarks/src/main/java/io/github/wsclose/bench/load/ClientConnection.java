@@ -1,17 +1,22 @@
 package io.github.wsclose.bench.load;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.CompletableFuture;
+import org.HdrHistogram.Histogram;
 
 /**
- * One load-generating WebSocket client connection: reports the upgrade, starts a close on request
- * or answers the server's close with one close frame carrying its code, and records when TCP
- * closed. Not sharable; its state is confined to the channel's event loop, and read after
- * {@link #closed()} completes.
+ * One load-generating WebSocket client connection: reports the upgrade, keeps a window of text
+ * messages in flight to an echo server on request and records their round trips, starts a close on
+ * request or answers the server's close with one close frame carrying its code, and records when
+ * TCP closed. Netty's client protocol handler before it answers the server's pings. Not sharable;
+ * its state is confined to the channel's event loop, and read after {@link #closed()}
+ * completes.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
 
@@ -25,6 +30,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private long closeStartNanos;
     private long closedNanos;
     private Throwable failure;
+
+    // echo state, confined to the event loop; set by startEcho
+    private ByteBuf message; // unreleasable: every send is a duplicate of it
+    private long[] sentNanos; // send times of the messages in flight, a ring whose oldest is at head
+    private int head;
+    private int inFlight;
+    private boolean echoing;
+    private Histogram roundTrips;
+    private CompletableFuture<Histogram> echoStopped;
 
     /** Completes when the WebSocket upgrade completed; fails if the connection ended first. */
     CompletableFuture<ClientConnection> upgraded() {
@@ -42,6 +56,43 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             closeStartNanos = System.nanoTime();
             closeSent = true;
             ctx.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        });
+    }
+
+    /**
+     * Starts keeping {@code window} copies of {@code message} in flight, from the channel's event
+     * loop: every echo that comes back is timed and answered with the next message, until
+     * {@link #stopEcho()}.
+     *
+     * @param message an unreleasable buffer, sent as a text message
+     * @return completes with the round trips, in nanoseconds, once the echo stopped and every
+     *         message in flight came back; fails if the connection closed first
+     */
+    CompletableFuture<Histogram> startEcho(ByteBuf message, int window) {
+        CompletableFuture<Histogram> stopped = new CompletableFuture<>();
+        ctx.executor().execute(() -> {
+            this.message = message;
+            sentNanos = new long[window];
+            head = 0;
+            inFlight = 0;
+            roundTrips = new Histogram(3);
+            echoStopped = stopped;
+            echoing = true;
+            for (int i = 0; i < window; i++) {
+                send();
+            }
+            ctx.flush();
+        });
+        return stopped;
+    }
+
+    /** Stops sending new messages, from the channel's event loop. */
+    void stopEcho() {
+        ctx.executor().execute(() -> {
+            echoing = false;
+            if (inFlight == 0) {
+                echoStopped.complete(roundTrips);
+            }
         });
     }
 
@@ -86,7 +137,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof CloseWebSocketFrame close && closeCodeReceived == -2) {
+            if (msg instanceof TextWebSocketFrame && inFlight > 0) {
+                echoed();
+            } else if (msg instanceof CloseWebSocketFrame close && closeCodeReceived == -2) {
                 closeCodeReceived = close.statusCode();
                 if (!closeSent) {
                     // the server closed first: answer with one close frame, echoing its code
@@ -98,6 +151,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (echoing) {
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -113,6 +174,26 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         closedNanos = System.nanoTime();
         upgraded.completeExceptionally(new IllegalStateException("connection closed before the upgrade completed", failure));
         closed.complete(this);
+        if (echoStopped != null) {
+            echoStopped.completeExceptionally(new IllegalStateException("connection closed while echoing", failure));
+        }
         ctx.fireChannelInactive();
+    }
+
+    private void send() {
+        sentNanos[(head + inFlight) % sentNanos.length] = System.nanoTime();
+        inFlight++;
+        ctx.write(new TextWebSocketFrame(message.duplicate()));
+    }
+
+    private void echoed() {
+        roundTrips.recordValue(System.nanoTime() - sentNanos[head]);
+        head = (head + 1) % sentNanos.length;
+        inFlight--;
+        if (echoing) {
+            send();
+        } else if (inFlight == 0) {
+            echoStopped.complete(roundTrips);
+        }
     }
 }

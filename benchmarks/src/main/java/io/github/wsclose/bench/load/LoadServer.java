@@ -4,6 +4,7 @@ import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerPipeline;
+import io.github.wsclose.ServerProtection;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -20,27 +21,39 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server side of {@link CloseLoad}, run in its own JVM so that each side has its own file
- * descriptor limit: two WebSocket servers on 127.0.0.1, one built by {@link ServerPipeline} and one
- * stock Netty server ({@link WebSocketServerProtocolHandler} with {@code handleCloseFrames(true)}),
- * both on path {@value #PATH} with a handler that discards every message.
+ * The server side of the load tools, run in its own JVM ({@link ServerProcess}): one WebSocket
+ * server on 127.0.0.1 per {@link Variant} named on the command line, each on path {@value #PATH}
+ * with the same application, which echoes every text and binary message.
  *
- * <p>Prints {@code ready ours=PORT stock=PORT}, then answers commands read from standard input,
- * one a line: {@code drain CODE DEADLINE_MS} drains every connection of our server with
- * {@link GracefulDrain} and prints {@code drained connections=.. clean=.. unclean=.. forced=..
- * took_ns=..}; {@code quit}, or the end of input, stops the server.
+ * <pre>
+ * LoadServer [--threads N] VARIANT...
+ * </pre>
+ *
+ * <p>Prints {@code ready PORT...} (in the order of the variants), then answers commands read from
+ * standard input, one a line: {@code drain CODE DEADLINE_MS} drains every connection of the first
+ * server with {@link GracefulDrain} and prints {@code drained connections=.. clean=.. unclean=..
+ * forced=.. took_ns=..}; {@code memory} collects garbage and prints {@code memory heap=BYTES
+ * direct=BYTES}; {@code quit}, or the end of input, stops the servers.
  */
 public final class LoadServer {
 
@@ -51,83 +64,157 @@ public final class LoadServer {
 
     public static void main(String[] args) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
+        List<Variant> variants = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--threads")) {
+                threads = Integer.parseInt(args[++i]);
+            } else {
+                variants.add(Variant.valueOf(args[i].toUpperCase(Locale.ROOT).replace('-', '_')));
+            }
+        }
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
-        ChannelGroup ours = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        List<ChannelGroup> connections = new ArrayList<>();
         try {
-            Channel oursServer = bind(boss, workers, new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    ours.add(ch);
-                    ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Discard.INSTANCE);
-                }
-            });
-            WebSocketServerProtocolConfig stockConfig = WebSocketServerProtocolConfig.newBuilder()
-                    .websocketPath(PATH)
-                    .maxFramePayloadLength(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH)
-                    .handleCloseFrames(true)
-                    .build();
-            Channel stockServer = bind(boss, workers, new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(
-                            new HttpServerCodec(),
-                            new HttpObjectAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH),
-                            new WebSocketServerProtocolHandler(stockConfig),
-                            Discard.INSTANCE);
-                }
-            });
-            System.out.println("ready ours=" + port(oursServer) + " stock=" + port(stockServer));
+            StringBuilder ready = new StringBuilder("ready");
+            for (Variant variant : variants) {
+                ChannelGroup group = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+                connections.add(group);
+                Channel server = new ServerBootstrap()
+                        .group(boss, workers)
+                        .channel(NioServerSocketChannel.class)
+                        .option(ChannelOption.SO_BACKLOG, 4096)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                group.add(ch);
+                                variant.configure(ch);
+                            }
+                        })
+                        .bind(new InetSocketAddress("127.0.0.1", 0))
+                        .sync()
+                        .channel();
+                ready.append(' ').append(((InetSocketAddress) server.localAddress()).getPort());
+            }
+            System.out.println(ready);
             System.out.flush();
-            serveCommands(ours);
+            serveCommands(connections);
         } finally {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
-    private static void serveCommands(ChannelGroup ours) throws Exception {
+    private static void serveCommands(List<ChannelGroup> connections) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
             String[] words = line.trim().split(" ");
             if (words[0].equals("drain") && words.length == 3) {
                 CloseReason reason = CloseReason.of(Integer.parseInt(words[1]), "");
                 Duration deadline = Duration.ofMillis(Long.parseLong(words[2]));
-                GracefulDrain.Result result = GracefulDrain.drain(ours, reason, deadline)
+                GracefulDrain.Result result = GracefulDrain.drain(connections.get(0), reason, deadline)
                         .get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);
                 System.out.println("drained connections=" + result.connections() + " clean=" + result.clean()
                         + " unclean=" + result.unclean() + " forced=" + result.forced() + " took_ns=" + result.took().toNanos());
+            } else if (words[0].equals("memory") && words.length == 1) {
+                System.out.println("memory heap=" + heapAfterGc() + " direct=" + directMemory());
             } else {
-                System.out.println("error unknown command: " + line + " (expected: drain CODE DEADLINE_MS, or quit)");
+                System.out.println("error unknown command: " + line + " (expected: drain CODE DEADLINE_MS, memory, or quit)");
             }
             System.out.flush();
         }
     }
 
-    private static Channel bind(EventLoopGroup boss, EventLoopGroup workers, ChannelHandler initializer)
-            throws InterruptedException {
-        return new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .childHandler(initializer)
-                .bind(new InetSocketAddress("127.0.0.1", 0))
-                .sync()
-                .channel();
+    /** Heap in use after full collections, once it stops shrinking. */
+    private static long heapAfterGc() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            Thread.sleep(50); // lets reference processing and finalisation run between collections
+            long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            if (now >= used) {
+                return now;
+            }
+            used = now;
+        }
+        return used;
     }
 
-    private static int port(Channel server) {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+    /** Direct memory Netty allocated without a cleaner, plus the JDK's direct buffers. */
+    private static long directMemory() {
+        long netty = Math.max(0, PlatformDependent.usedDirectMemory());
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                return netty + pool.getMemoryUsed();
+            }
+        }
+        return netty;
     }
 
-    /** The application: takes every message and releases it. */
+    /** The server pipelines under test. */
+    enum Variant {
+        /** {@link ServerPipeline} with its defaults: keepalive (a ping after 20 s of quiet) and the write and message limits on. */
+        OURS {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE);
+            }
+        },
+        /** The same with a ping after every second of quiet. */
+        OURS_PING_1S {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1)), Echo.INSTANCE);
+            }
+        },
+        /** The same with keepalive off: no pings at all. */
+        OURS_NO_KEEPALIVE {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerProtection.defaults().withPingInterval(Duration.ZERO), Echo.INSTANCE);
+            }
+        },
+        /** Stock Netty: {@link WebSocketServerProtocolHandler} with its own close handling, the same frame size limit. */
+        STOCK {
+            @Override
+            void configure(SocketChannel ch) {
+                ch.pipeline().addLast(
+                        new HttpServerCodec(),
+                        new HttpObjectAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH),
+                        new WebSocketServerProtocolHandler(STOCK_CONFIG),
+                        Echo.INSTANCE);
+            }
+        };
+
+        private static final WebSocketServerProtocolConfig STOCK_CONFIG = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(PATH)
+                .maxFramePayloadLength(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH)
+                .handleCloseFrames(true)
+                .build();
+
+        abstract void configure(SocketChannel ch);
+    }
+
+    /** The application: echoes every text and binary message, flushed once per read batch, and releases the rest. */
     @ChannelHandler.Sharable
-    private static final class Discard extends ChannelInboundHandlerAdapter {
-        static final Discard INSTANCE = new Discard();
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        static final Echo INSTANCE = new Echo();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
+            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+                ctx.write(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            ctx.fireChannelReadComplete();
         }
     }
 }

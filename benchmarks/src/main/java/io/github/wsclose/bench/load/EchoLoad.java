@@ -1,0 +1,161 @@
+package io.github.wsclose.bench.load;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Data-path load tool: what the close handling costs on every message. Starts two
+ * {@link ServerProcess}es, our {@code ServerPipeline} server and a stock Netty server with the same
+ * echo application, opens C connections to each, and then, on rounds that alternate which server
+ * goes first, keeps W text messages of S bytes in flight on every connection for a fixed time.
+ * For each round it measures messages per second, the round trip of every message (p50, p99), and
+ * the server JVM's CPU time per message (all its threads, from the operating system), which shows
+ * the cost even when the client saturates first.
+ *
+ * <pre>
+ * java -cp target/benchmarks.jar io.github.wsclose.bench.load.EchoLoad
+ *     [--connections 64] [--size 64] [--window 16] [--rounds 7] [--warmup 2] [--round-ms 3000] [--threads 1]
+ *     [--concurrency 64] [--timeout-ms 60000]
+ * </pre>
+ *
+ * <p>{@code --threads} is the number of event loop threads of each server (1: the server works on
+ * one core). Exits with 0 when every connection opened and echoed every message, 1 otherwise, and
+ * 2 on bad arguments; the numbers never change the exit status.
+ */
+public final class EchoLoad {
+
+    private static final Map<String, Long> DEFAULTS = Map.of("connections", 64L, "size", 64L, "window", 16L,
+            "rounds", 7L, "warmup", 2L, "round-ms", 3000L, "threads", 1L, "concurrency", 64L, "timeout-ms", 60_000L);
+
+    private EchoLoad() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
+        int connections = options.intValue("connections");
+        ByteBuf message = Unpooled.unreleasableBuffer(Unpooled.directBuffer(options.intValue("size"))
+                .writeBytes("x".repeat(options.intValue("size")).getBytes(StandardCharsets.US_ASCII)));
+        int problems = 0;
+        try (ServerProcess oursProcess = new ServerProcess(options.intValue("threads"), "ours");
+                ServerProcess stockProcess = new ServerProcess(options.intValue("threads"), "stock");
+                LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+            List<Server> servers = List.of(new Server("ours", oursProcess), new Server("stock", stockProcess));
+            for (Server server : servers) {
+                server.connections = client.open(server.process.port(0), connections, options.longValue("timeout-ms"));
+                problems += connections - server.connections.size();
+            }
+            System.out.printf(Locale.ROOT, "echo: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
+            System.out.printf(Locale.ROOT, "  %-6s %-7s %10s %9s %9s %13s%n", "server", "round", "msgs/s", "p50 us", "p99 us", "cpu ns/msg");
+            int warmup = options.intValue("warmup");
+            List<Double> cpuRatios = new ArrayList<>();
+            for (int round = 1; round <= warmup + Math.max(1, options.intValue("rounds")); round++) {
+                boolean measured = round > warmup;
+                String label = measured ? Integer.toString(round - warmup) : "warm-up";
+                // alternate which server goes first, so that neither always runs on a warmer machine
+                List<Server> order = round % 2 == 1 ? servers : List.of(servers.get(1), servers.get(0));
+                for (Server server : order) {
+                    Round result = round(server, message, options);
+                    problems += result.problems;
+                    result.print(server.name, label);
+                    if (measured) {
+                        server.add(result);
+                    }
+                }
+                if (measured) {
+                    cpuRatios.add(servers.get(0).cpuPerMessage.get(round - warmup - 1)
+                            / servers.get(1).cpuPerMessage.get(round - warmup - 1));
+                }
+            }
+            Server ours = servers.get(0);
+            Server stock = servers.get(1);
+            System.out.println("summary (medians of the measured rounds)");
+            ours.print();
+            stock.print();
+            System.out.printf(Locale.ROOT, "ratio ours/stock: cpu/msg %.3fx (rounds %.2f-%.2fx), throughput %.3fx, p50 %.3fx, p99 %.3fx%n",
+                    Median.of(ours.cpuPerMessage) / Median.of(stock.cpuPerMessage),
+                    cpuRatios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+                    cpuRatios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
+                    Median.of(ours.throughputs) / Median.of(stock.throughputs),
+                    Median.of(ours.p50s) / Median.of(stock.p50s), Median.of(ours.p99s) / Median.of(stock.p99s));
+            for (Server server : servers) {
+                server.connections.forEach(ClientConnection::abort);
+                for (ClientConnection connection : server.connections) {
+                    connection.closed().join();
+                }
+            }
+        }
+        if (problems > 0) {
+            System.out.println("FAILED: " + problems + " connections did not open, or stopped echoing");
+        }
+        System.exit(problems > 0 ? 1 : 0);
+    }
+
+    private static Round round(Server server, ByteBuf message, LoadOptions options) throws InterruptedException {
+        long cpuBefore = server.process.cpuNanos();
+        long start = System.nanoTime();
+        List<CompletableFuture<Histogram>> stopped = new ArrayList<>();
+        for (ClientConnection connection : server.connections) {
+            stopped.add(connection.startEcho(message, options.intValue("window")));
+        }
+        Thread.sleep(options.longValue("round-ms")); // the measurement period, not a wait for an event
+        server.connections.forEach(ClientConnection::stopEcho);
+        Histogram roundTrips = new Histogram(3);
+        int problems = 0;
+        for (CompletableFuture<Histogram> echo : stopped) {
+            try {
+                roundTrips.add(echo.join());
+            } catch (RuntimeException closed) {
+                problems++;
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        long cpu = server.process.cpuNanos() - cpuBefore;
+        long messages = roundTrips.getTotalCount();
+        return new Round(messages * 1e9 / elapsed, roundTrips.getValueAtPercentile(50) / 1e3,
+                roundTrips.getValueAtPercentile(99) / 1e3, cpu / (double) Math.max(1, messages), problems);
+    }
+
+    /** One round against one server. */
+    private record Round(double throughput, double p50Micros, double p99Micros, double cpuPerMessage, int problems) {
+
+        void print(String server, String label) {
+            System.out.printf(Locale.ROOT, "  %-6s %-7s %10.0f %9.1f %9.1f %13.0f%n", server, label, throughput, p50Micros,
+                    p99Micros, cpuPerMessage);
+        }
+    }
+
+    /** A server under test, its connections and its measured rounds. */
+    private static final class Server {
+        final String name;
+        final ServerProcess process;
+        List<ClientConnection> connections;
+        final List<Double> throughputs = new ArrayList<>();
+        final List<Double> p50s = new ArrayList<>();
+        final List<Double> p99s = new ArrayList<>();
+        final List<Double> cpuPerMessage = new ArrayList<>();
+
+        Server(String name, ServerProcess process) {
+            this.name = name;
+            this.process = process;
+        }
+
+        void add(Round round) {
+            throughputs.add(round.throughput);
+            p50s.add(round.p50Micros);
+            p99s.add(round.p99Micros);
+            cpuPerMessage.add(round.cpuPerMessage);
+        }
+
+        void print() {
+            System.out.printf(Locale.ROOT, "  %-6s %10.0f msgs/s, p50 %.1f us, p99 %.1f us, cpu %.0f ns/msg%n", name,
+                    Median.of(throughputs), Median.of(p50s), Median.of(p99s), Median.of(cpuPerMessage));
+        }
+    }
+}

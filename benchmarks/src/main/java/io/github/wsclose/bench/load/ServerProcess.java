@@ -1,0 +1,107 @@
+package io.github.wsclose.bench.load;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link LoadServer} in a JVM of its own (each side needs a file descriptor per connection, and
+ * the server's CPU time and memory are measured apart from the client's), controlled one line at a
+ * time through its standard input and output. The system property {@code load.server.jvm} adds
+ * options to the server JVM's command line, such as a flight recording. Not thread-safe.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final BufferedReader out;
+    private final PrintWriter in;
+    private final int[] ports;
+
+    /**
+     * Starts a server JVM with one server per variant, in that order, and waits until it listens.
+     *
+     * @param threads  event loop threads of the servers
+     * @param variants {@link LoadServer.Variant} names
+     */
+    ServerProcess(int threads, String... variants) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        String leakDetection = System.getProperty("io.netty.leakDetection.level");
+        if (leakDetection != null) {
+            command.add("-Dio.netty.leakDetection.level=" + leakDetection);
+        }
+        String jvmOptions = System.getProperty("load.server.jvm", "").trim(); // such as -XX:StartFlightRecording=filename=DIR/
+        if (!jvmOptions.isEmpty()) {
+            command.addAll(Arrays.asList(jvmOptions.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadServer.class.getName(),
+                "--threads", Integer.toString(threads)));
+        command.addAll(Arrays.asList(variants));
+        process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        in = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
+        String line = readLine();
+        while (!line.startsWith("ready")) { // what the JVM itself prints, such as the start of a flight recording
+            System.err.println("server: " + line);
+            line = readLine();
+        }
+        String[] ready = line.split(" ");
+        if (ready.length != variants.length + 1 || !ready[0].equals("ready")) {
+            throw new IllegalStateException("server did not start: " + String.join(" ", ready));
+        }
+        ports = Arrays.stream(ready, 1, ready.length).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** The port of the {@code index}-th variant's server. */
+    int port(int index) {
+        return ports[index];
+    }
+
+    /** CPU time the server JVM has used so far, all its threads, in nanoseconds (clock-tick resolution). */
+    long cpuNanos() {
+        return process.toHandle().info().totalCpuDuration().orElseThrow(
+                () -> new IllegalStateException("this platform does not report a process's CPU time")).toNanos();
+    }
+
+    /** Sends a command and returns the server's one-line answer. */
+    String ask(String command) throws IOException {
+        in.println(command);
+        return readLine();
+    }
+
+    /** Collects garbage in the server JVM and returns its heap and direct memory in use. */
+    Memory memory() throws IOException {
+        String[] answer = ask("memory").split(" ");
+        return new Memory(Long.parseLong(answer[1].substring("heap=".length())),
+                Long.parseLong(answer[2].substring("direct=".length())));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        in.println("quit");
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private String readLine() throws IOException {
+        String line = out.readLine();
+        if (line == null) {
+            throw new IOException("the server process ended");
+        }
+        return line;
+    }
+
+    /** Heap after a full GC and direct memory in use, in bytes. */
+    record Memory(long heap, long direct) {
+    }
+}
