@@ -62,7 +62,7 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
     }
 
     /**
-     * A report of a connection on which no pong answered a ping of ours.
+     * A report without a keepalive round trip: no ping of ours was answered, or none was sent.
      *
      * @param reason    the connection's close code and reason (§7.1.5)
      * @param received  the close frame the peer sent, or null
@@ -85,15 +85,10 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
      * failure).
      */
     static CloseReport of(@Nullable CloseReason received, @Nullable CloseReason sent, Initiator initiator,
-            Duration duration, Cause cause, @Nullable Throwable failure) {
+            Duration duration, Cause cause, @Nullable Throwable failure, @Nullable Duration lastPingRoundTrip) {
         boolean clean = received != null && sent != null && failure == null;
         return new CloseReport(received != null ? received : NONE_RECEIVED, received, sent, initiator, clean, duration,
-                cause, failure);
-    }
-
-    /** This report with the keepalive's latest round trip. */
-    CloseReport withLastPingRoundTrip(@Nullable Duration roundTrip) {
-        return new CloseReport(reason, received, sent, initiator, clean, duration, cause, failure, roundTrip);
+                cause, failure, lastPingRoundTrip);
     }
 
     /**

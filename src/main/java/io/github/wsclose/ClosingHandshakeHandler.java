@@ -215,7 +215,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                 cancelTimeout();
                 long now = now();
                 state = state.troubled(Cause.TRANSPORT, now).closed(); // TCP closed under an unfinished handshake
-                CloseReport closed = state.report(now).withLastPingRoundTrip(lastPingRoundTrip);
+                CloseReport closed = state.report(now, lastPingRoundTrip);
                 ctx.fireUserEventTriggered(closed);
                 report.complete(closed);
             }
@@ -268,15 +268,12 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     }
 
     boolean closeNow(Cause cause) {
-        switch (state.state()) {
-            case AWAITING_UPGRADE -> {
-                return false;
-            }
-            case OPEN, CLOSING -> {
-                state = state.troubled(cause, now());
-                ctx().close();
-            }
-            case CLOSED -> { }
+        if (state.state() == State.AWAITING_UPGRADE) {
+            return false;
+        }
+        if (state.state() != State.CLOSED) {
+            state = state.troubled(cause, now());
+            ctx().close();
         }
         return true;
     }
@@ -299,11 +296,6 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     /** Starts the close with {@code reason} as a drain, and returns the report's future; null before the upgrade. */
     @Nullable CompletableFuture<CloseReport> drain(CloseReason reason) {
         return startClose(reason, Cause.DRAIN) ? report : null;
-    }
-
-    /** The report's future; see {@link #closeReport(Channel)}. */
-    CompletableFuture<CloseReport> closeReport() {
-        return report;
     }
 
     private void peerClosedFirst(ChannelHandlerContext ctx, CloseReason peer) {

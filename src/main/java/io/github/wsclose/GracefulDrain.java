@@ -99,7 +99,7 @@ public final class GracefulDrain {
                 // the deadline counts from the start of the drain, however long this task waited for its turn
                 long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
                 Future<?> force = loop.schedule(
-                        () -> forceClose(handshake, forced), left, TimeUnit.NANOSECONDS);
+                        () -> forceClose(handshake, report, forced), left, TimeUnit.NANOSECONDS);
                 report.whenComplete((closed, never) -> {
                     force.cancel(false);
                     done.complete(closed);
@@ -119,8 +119,8 @@ public final class GracefulDrain {
     }
 
     /** Runs on the connection's event loop, where its report completes: it cannot complete between the check and the count. */
-    private static void forceClose(ClosingHandshakeHandler handshake, AtomicInteger forced) {
-        if (!handshake.closeReport().isDone()) {
+    private static void forceClose(ClosingHandshakeHandler handshake, CompletableFuture<CloseReport> report, AtomicInteger forced) {
+        if (!report.isDone()) {
             forced.incrementAndGet();
             handshake.closeNow(CloseReport.Cause.DRAIN); // still open at the drain deadline
         }

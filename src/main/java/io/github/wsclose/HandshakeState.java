@@ -84,14 +84,17 @@ record HandshakeState(State state, @Nullable CloseReason received, @Nullable Clo
         return received != null && sent != null;
     }
 
-    /** The report of a connection whose TCP closed at {@code nowNanos}; only for a close that started. */
-    CloseReport report(long nowNanos) {
+    /**
+     * The report of a connection whose TCP closed at {@code nowNanos}, with the keepalive's
+     * latest round trip, if any; only for a close that started.
+     */
+    CloseReport report(long nowNanos, @Nullable Duration lastPingRoundTrip) {
         if (initiator == null || cause == null) {
             throw new IllegalStateException("no close started: " + this);
         }
         // a connection that died with no close frame either way took no closing handshake at all
         Duration took = received == null && sent == null ? Duration.ZERO : Duration.ofNanos(nowNanos - startNanos);
-        return CloseReport.of(received, sent, initiator, took, cause, failure);
+        return CloseReport.of(received, sent, initiator, took, cause, failure, lastPingRoundTrip);
     }
 
     /** Where the connection stands in the closing handshake. */

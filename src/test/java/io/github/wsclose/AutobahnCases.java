@@ -461,7 +461,7 @@ final class AutobahnCases {
     }
 
     private static Close close(int code, byte[] reason) {
-        return new Close(ByteBuffer.allocate(2 + reason.length).putShort((short) code).put(reason).array());
+        return new Close(WireFrame.close(code, reason).payload());
     }
 
     static byte[] bytes(String text) {

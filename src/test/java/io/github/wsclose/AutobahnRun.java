@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -221,7 +220,7 @@ final class AutobahnRun {
                 return;
             }
         }
-        sendCloseFrame(ByteBuffer.allocate(2).putShort((short) code).array());
+        sendCloseFrame(WireFrame.close(code).payload());
     }
 
     /**
@@ -345,7 +344,7 @@ final class AutobahnRun {
         }
         if (answer) {
             // the answer repeats the server's code, as the suite's client does
-            sendCloseFrame(remoteCode == null ? new byte[0] : ByteBuffer.allocate(2).putShort((short) (int) remoteCode).array());
+            sendCloseFrame(WireFrame.close(remoteCode == null ? -1 : remoteCode, "").payload());
             synchronized (lock) {
                 lock.notifyAll();
             }

@@ -39,14 +39,14 @@ class HandshakeStateTest {
                 .troubled(TRANSPORT, END).closed();
 
         assertThat(closed.state()).isEqualTo(State.CLOSED);
-        assertThat(closed.report(END)).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ofMillis(7), PEER, null));
+        assertThat(closed.report(END, null)).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ofMillis(7), PEER, null));
     }
 
     @Test
     void oursFirstThenTheAnswerIsACleanCloseStartedByThisEnd() {
         HandshakeState closed = HandshakeState.OPEN.started(APPLICATION, START).withSent(BYE).withReceived(NORMAL).closed();
 
-        assertThat(closed.report(END))
+        assertThat(closed.report(END, null))
                 .isEqualTo(new CloseReport(NORMAL, NORMAL, BYE, LOCAL, true, Duration.ofMillis(7), APPLICATION, null));
     }
 
@@ -61,7 +61,7 @@ class HandshakeStateTest {
     void troubleBeforeTheAnswerReplacesAnOrderlyCause() {
         HandshakeState closing = HandshakeState.OPEN.started(APPLICATION, START).withSent(BYE);
 
-        assertThat(closing.troubled(CLOSE_TIMEOUT, END).troubled(TRANSPORT, END).report(END))
+        assertThat(closing.troubled(CLOSE_TIMEOUT, END).troubled(TRANSPORT, END).report(END, null))
                 .isEqualTo(new CloseReport(NONE_RECEIVED, null, BYE, LOCAL, false, Duration.ofMillis(7), CLOSE_TIMEOUT, null));
     }
 
@@ -98,7 +98,7 @@ class HandshakeStateTest {
 
         HandshakeState closed = HandshakeState.OPEN.withFailure(reset).troubled(TRANSPORT, START).closed();
 
-        assertThat(closed.report(END))
+        assertThat(closed.report(END, null))
                 .isEqualTo(new CloseReport(NONE_RECEIVED, null, null, REMOTE, false, Duration.ZERO, TRANSPORT, reset));
     }
 
@@ -109,6 +109,6 @@ class HandshakeStateTest {
 
     @Test
     void noReportBeforeACloseStarted() {
-        assertThatIllegalStateException().isThrownBy(() -> HandshakeState.OPEN.report(END));
+        assertThatIllegalStateException().isThrownBy(() -> HandshakeState.OPEN.report(END, null));
     }
 }
