@@ -3,6 +3,7 @@ package io.github.wsclose.bench.load;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.GracefulDrain;
+import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.ServerProtection;
 import io.netty.bootstrap.ServerBootstrap;
@@ -160,20 +161,22 @@ public final class LoadServer {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE);
             }
         },
-        /** The same with a ping after every second of quiet. */
+        /** The same with a ping after every second of quiet (through the options, so messages are aggregated too). */
         OURS_PING_1S {
             @Override
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
-                        ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1)), Echo.INSTANCE);
+                        ServerOptions.DEFAULTS.withProtection(ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1))),
+                        Echo.INSTANCE);
             }
         },
-        /** The same with keepalive off: no pings at all. */
+        /** The same with keepalive off: no pings at all (through the options, as the one above). */
         OURS_NO_KEEPALIVE {
             @Override
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
-                        ServerProtection.defaults().withPingInterval(Duration.ZERO), Echo.INSTANCE);
+                        ServerOptions.DEFAULTS.withProtection(ServerProtection.defaults().withPingInterval(Duration.ZERO)),
+                        Echo.INSTANCE);
             }
         },
         /** Stock Netty: {@link WebSocketServerProtocolHandler} with its own close handling, the same frame size limit. */
