@@ -17,6 +17,12 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
  * and whose message names the fault reaches {@code exceptionCaught} of the next handlers.
  * See {@link ClosePayload#decode(io.netty.buffer.ByteBuf)} for the rules.
  *
+ * <p>{@link ClosingHandshakeHandler} decodes close frames itself and does not need this
+ * handler; it is for pipelines of one's own that want {@link CloseReason}s without the
+ * handshake. Put in front of a {@code ClosingHandshakeHandler}, the two still work together:
+ * the handshake takes the decoded {@link CloseReason} as the peer's close, and a bad payload's
+ * exception fails the connection as it would have there.
+ *
  * <p>Stateless and {@link Sharable}: one instance can serve every channel.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.5.1">RFC 6455 §5.5.1</a>

@@ -18,6 +18,11 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
  * write's promise with an {@link IllegalArgumentException} that says why, and nothing
  * reaches the wire; {@link CloseReason#truncated(int, String)} builds a reason that fits.
  *
+ * <p>{@link ClosingHandshakeHandler} encodes its close frames itself and does not need this
+ * handler; it is for pipelines of one's own that write {@link CloseReason}s without the
+ * handshake. Behind a {@code ClosingHandshakeHandler} (closer to the wire) it passes the
+ * handshake's close frames on untouched.
+ *
  * <p>Stateless and {@link Sharable}: one instance can serve every channel.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.5.1">RFC 6455 §5.5.1</a>

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
@@ -27,8 +28,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs the closing handshake of RFC 6455 §7 for one connection, and reports how it ended.
  *
- * <p>Place it after {@link CloseFrameDecoder} and {@link CloseFrameEncoder}, before the
- * application's handlers ({@link ServerPipeline} does all of this in one call).
+ * <p>Place it after Netty's WebSocket frame decoder and encoder, before the application's
+ * handlers ({@link ServerPipeline} does this in one call). It reads and writes close frames
+ * itself, with {@link ClosePayload}: it needs neither {@link CloseFrameDecoder} nor
+ * {@link CloseFrameEncoder}, and works unchanged behind them (it takes the {@link CloseReason}
+ * the decoder makes as the peer's close, and the encoder passes its close frames on).
  * <ul>
  *   <li><b>Peer closes first.</b> Exactly one close frame goes back with the peer's code (an
  *       empty close is answered with an empty close; the reason text only if
@@ -44,11 +48,12 @@ import org.jspecify.annotations.Nullable;
  *       every write to a closed channel does. A reason that may not be sent fails the write
  *       with an {@link IllegalArgumentException} and leaves the connection open.</li>
  *   <li><b>After a close frame was received</b> every later inbound message is released and
- *       dropped. <b>After a close frame was sent</b> the application's writes fail with an
+ *       dropped. Each inbound {@link CloseWebSocketFrame} is released here, whether it decodes or not. <b>After a close frame was sent</b> the application's writes fail with an
  *       {@link IllegalStateException} and are released; inbound frames are still delivered
  *       until the peer's close.</li>
  *   <li><b>Failures.</b> A {@link CorruptedWebSocketFrameException} (from Netty's frame decoder,
- *       its UTF-8 validator or {@link CloseFrameDecoder}) fails the connection with its status,
+ *       its UTF-8 validator, or a close frame whose body breaks RFC 6455, as
+ *       {@link ClosePayload#decode(io.netty.buffer.ByteBuf)} words it) fails the connection with its status,
  *       1002, 1007 or 1009; a {@link TooLongFrameException} (a message over an aggregator's
  *       limit) with 1009; any other exception with 1011; exactly one close frame is sent, then
  *       TCP is closed. An {@link IOException} closes TCP without a close frame.</li>
@@ -77,7 +82,6 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
             AttributeKey.valueOf(ClosingHandshakeHandler.class, "closeReport");
 
     private final ClosingHandshakeConfig config;
-    private final CompletableFuture<CloseReport> report = new CompletableFuture<>();
 
     // connection state, confined to the event loop
     private HandshakeState state = HandshakeState.OPEN;
@@ -116,7 +120,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        ctx.channel().attr(REPORT).set(report);
+        ctx.channel().attr(REPORT).set(new CompletableFuture<>()); // held there alone: it outlives the handler
         state = upgradePending(ctx.pipeline()) ? HandshakeState.AWAITING_UPGRADE : HandshakeState.OPEN;
     }
 
@@ -135,6 +139,10 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof CloseWebSocketFrame frame && awaitsPeerClose()) {
+            closeFrameRead(ctx, frame);
+            return;
+        }
         switch (state.state()) {
             case AWAITING_UPGRADE -> ctx.fireChannelRead(msg);
             case OPEN -> {
@@ -209,7 +217,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         switch (state.state()) {
-            case AWAITING_UPGRADE -> report.completeExceptionally(
+            case AWAITING_UPGRADE -> report().completeExceptionally(
                     new IllegalStateException("connection closed before the WebSocket upgrade completed"));
             case OPEN, CLOSING -> {
                 cancelTimeout();
@@ -217,7 +225,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                 state = state.troubled(Cause.TRANSPORT, now).closed(); // TCP closed under an unfinished handshake
                 CloseReport closed = state.report(now, lastPingRoundTrip);
                 ctx.fireUserEventTriggered(closed);
-                report.complete(closed);
+                report().complete(closed);
             }
             case CLOSED -> { }
         }
@@ -260,7 +268,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         }
         ChannelHandlerContext ctx = ctx();
         startClosing(ctx, state.started(cause, now()).withSent(reason));
-        ctx.writeAndFlush(reason).addListener((ChannelFuture written) -> {
+        writeCloseFrame(ctx, reason).addListener((ChannelFuture written) -> {
             closeFrameWritten(written);
             ctx.close(); // after failing, TCP is closed without waiting for the answer (§7.1.7)
         });
@@ -295,14 +303,14 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
 
     /** Starts the close with {@code reason} as a drain, and returns the report's future; null before the upgrade. */
     @Nullable CompletableFuture<CloseReport> drain(CloseReason reason) {
-        return startClose(reason, Cause.DRAIN) ? report : null;
+        return startClose(reason, Cause.DRAIN) ? report() : null;
     }
 
     private void peerClosedFirst(ChannelHandlerContext ctx, CloseReason peer) {
         // an endpoint that receives a close frame MUST send a close frame in response (§5.5.1), echoing its code
         CloseReason answer = config.echoReason() ? peer : CloseReason.withoutMessage(peer.code());
         startClosing(ctx, state.started(Cause.PEER, now()).withReceived(peer).withSent(answer));
-        ctx.writeAndFlush(answer).addListener((ChannelFuture written) -> {
+        writeCloseFrame(ctx, answer).addListener((ChannelFuture written) -> {
             closeFrameWritten(written); // a failed answer is the report's failure, and closes TCP
             if (written.isSuccess() && config.role() == ClosingHandshakeConfig.Role.SERVER) {
                 ctx.close(); // the server SHOULD close TCP first, right after the exchange (§7.1.1)
@@ -328,7 +336,32 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         }
         startClosing(ctx, state.started(cause, now()).withSent(reason));
         completeWhenClosed(promise);
-        ctx.writeAndFlush(reason).addListener(this::closeFrameWritten);
+        writeCloseFrame(ctx, reason).addListener(this::closeFrameWritten);
+    }
+
+    /** Tells whether a close frame from the peer would be its close or its answer: open, or closing with none received. */
+    private boolean awaitsPeerClose() {
+        State now = state.state();
+        return (now == State.OPEN || now == State.CLOSING) && state.received() == null;
+    }
+
+    /** Decodes and releases the peer's close frame, then reads its {@link CloseReason}; a bad body fails the connection. */
+    private void closeFrameRead(ChannelHandlerContext ctx, CloseWebSocketFrame frame) {
+        CloseReason peer;
+        try {
+            peer = ClosePayload.decode(frame);
+        } catch (CorruptedWebSocketFrameException badBody) {
+            fail(badBody); // 1002 or 1007, in the words of the payload codec
+            return;
+        } finally {
+            frame.release(); // the frame is ours, decoded or not
+        }
+        channelRead(ctx, peer);
+    }
+
+    /** Writes and flushes {@code reason}, checked as sendable already, as a close frame. */
+    private static ChannelFuture writeCloseFrame(ChannelHandlerContext ctx, CloseReason reason) {
+        return ctx.writeAndFlush(ClosePayload.newFrame(reason, ctx.alloc()));
     }
 
     /** Enters {@code closing} and starts the close timeout. */
@@ -346,7 +379,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     }
 
     private void completeWhenClosed(ChannelPromise promise) {
-        report.whenComplete((closed, error) -> promise.trySuccess());
+        report().whenComplete((closed, error) -> promise.trySuccess());
+    }
+
+    private CompletableFuture<CloseReport> report() {
+        return ctx().channel().attr(REPORT).get();
     }
 
     private long now() {
