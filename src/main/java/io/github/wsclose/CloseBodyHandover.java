@@ -11,7 +11,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.util.List;
 
 /**
- * Hands the checks of close frame bodies from Netty's frame decoder to {@link CloseFrameDecoder},
+ * Hands the checks of close frame bodies from Netty's frame decoder to this library's payload
+ * codec ({@link ClosePayload#decode(ByteBuf)}, which {@link ClosingHandshakeHandler} applies),
  * so that every bad close body is answered and reported in this library's words.
  *
  * <p>Netty 4.2.18's decoder answers with the right codes, but in its own words, and only for
@@ -19,7 +20,7 @@ import java.util.List;
  * sent is refused as {@code Invalid close frame getStatus code: 1004}; a reason that is not
  * UTF-8 as {@code bytes are not UTF-8}, without the fault or its offset; a 1-byte body, found
  * while reading the frame header, as {@code received close control frame with payload len 1};
- * codes 5000–65535 pass its check (it reads the code signed) and reach {@link CloseFrameDecoder}.
+ * codes 5000–65535 pass its check (it reads the code signed) and reach the payload codec.
  * When the upgrade completes, this handler swaps the frame decoder Netty installed for one that
  * keeps all of Netty's framing, masking and size checks but passes close bodies on unchecked,
  * and states a 1-byte body as {@link ClosePayload#decode(ByteBuf)} does; then it removes itself.
@@ -71,7 +72,7 @@ final class CloseBodyHandover extends ChannelInboundHandlerAdapter {
 
         @Override
         protected void checkCloseFrameBody(ChannelHandlerContext ctx, ByteBuf buffer) {
-            // CloseFrameDecoder checks the body: length, status code and UTF-8, each with its right close code
+            // the payload codec checks the body: length, status code and UTF-8, each with its right close code
         }
     }
 }

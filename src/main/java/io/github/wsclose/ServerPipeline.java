@@ -40,11 +40,11 @@ import java.util.Objects;
  *       never sends a close frame of its own ({@code handleCloseFrames(false)},
  *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, UTF-8 validation of
  *       text frames on); Netty adds its own handshake and UTF-8 handlers before it;</li>
- *   <li>a handler that leaves the checks of close frame bodies to {@link CloseFrameDecoder};</li>
+ *   <li>a handler that leaves the checks of close frame bodies to the closing handshake;</li>
  *   <li>{@value #MESSAGE_AGGREGATOR}, with {@link ServerOptions} only: messages aggregated up to
  *       {@link ServerOptions#maxMessageBytes()}, larger ones closing with 1009;</li>
- *   <li>{@value #CLOSE_DECODER}: {@link CloseFrameDecoder}; {@value #CLOSE_ENCODER}:
- *       {@link CloseFrameEncoder}; {@value #CLOSING_HANDSHAKE}: a {@link ClosingHandshakeHandler};</li>
+ *   <li>{@value #CLOSING_HANDSHAKE}: a {@link ClosingHandshakeHandler}, which reads and writes
+ *       close frames itself (no {@link CloseFrameDecoder} or {@link CloseFrameEncoder} in front);</li>
  *   <li>the application's handlers;</li>
  *   <li>{@value #UNHANDLED_EXCEPTIONS}: a last handler that turns any exception the application
  *       leaves unhandled into a close with 1011 UNEXPECTED_CONDITION.</li>
@@ -78,10 +78,6 @@ public final class ServerPipeline {
     public static final String WEBSOCKET_UPGRADE = "ws-upgrade";
     /** The name of the message aggregator, with {@link ServerOptions} only. */
     public static final String MESSAGE_AGGREGATOR = "ws-message-aggregator";
-    /** The name of the {@link CloseFrameDecoder}. */
-    public static final String CLOSE_DECODER = "ws-close-decoder";
-    /** The name of the {@link CloseFrameEncoder}. */
-    public static final String CLOSE_ENCODER = "ws-close-encoder";
     /** The name of the {@link ClosingHandshakeHandler}; the application's handlers follow it. */
     public static final String CLOSING_HANDSHAKE = "ws-closing-handshake";
     /** The name of the last handler, which closes with 1011 on an exception no handler dealt with. */
@@ -190,7 +186,7 @@ public final class ServerPipeline {
      * pipeline's {@link HttpServerCodec} if it has one (else at the tail); with
      * compression, the permessage-deflate negotiation; Netty's
      * {@link WebSocketServerProtocolHandler} with the caller's settings, close handling taken
-     * out of its hands; the message aggregator; the close frame codec; the
+     * out of its hands; the message aggregator; the
      * {@link ClosingHandshakeHandler}; the application's handlers; and the last handler, which
      * turns an exception the application leaves unhandled into a close with 1011. Each under the
      * name of its constant. The caller's pipeline must end with a {@code FullHttpRequest}
@@ -251,7 +247,7 @@ public final class ServerPipeline {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
         WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
-                .handleCloseFrames(false) // close frames reach CloseFrameDecoder
+                .handleCloseFrames(false) // close frames reach the ClosingHandshakeHandler
                 .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
@@ -267,8 +263,6 @@ public final class ServerPipeline {
         if (aggregate) {
             pipeline.addLast(MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         }
-        pipeline.addLast(CLOSE_DECODER, CloseFrameDecoder.INSTANCE);
-        pipeline.addLast(CLOSE_ENCODER, CloseFrameEncoder.INSTANCE);
         pipeline.addLast(CLOSING_HANDSHAKE, new ClosingHandshakeHandler(close));
         pipeline.addLast(application);
         pipeline.addLast(UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);

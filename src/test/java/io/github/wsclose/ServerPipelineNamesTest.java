@@ -29,7 +29,7 @@ class ServerPipelineNamesTest {
 
         assertThat(names()).containsSubsequence(ServerPipeline.HTTP_CODEC, ServerPipeline.HTTP_AGGREGATOR,
                 ServerPipeline.COMPRESSION, ServerPipeline.WEBSOCKET_UPGRADE, ServerPipeline.MESSAGE_AGGREGATOR,
-                ServerPipeline.CLOSE_DECODER, ServerPipeline.CLOSE_ENCODER, ServerPipeline.CLOSING_HANDSHAKE,
+                ServerPipeline.CLOSING_HANDSHAKE,
                 ServerPipeline.UNHANDLED_EXCEPTIONS);
         assertThat(names().get(names().indexOf(ServerPipeline.UNHANDLED_EXCEPTIONS) - 1)).as("the application's handler, before the last").contains("ChannelInboundHandlerAdapter");
         assertThat(((HttpObjectAggregator) channel.pipeline().get(ServerPipeline.HTTP_AGGREGATOR)).maxContentLength())
