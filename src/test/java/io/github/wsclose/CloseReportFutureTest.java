@@ -26,6 +26,24 @@ class CloseReportFutureTest {
     }
 
     @Test
+    void isFoundFromAnotherThreadAfterTheChannelClosedAndItsHandlersWereRemoved() throws Exception {
+        try (HandshakeChannel ws = HandshakeChannel.withoutCodec(ClosingHandshakeConfig.server())) {
+            CompletableFuture<CloseReport> report = ClosingHandshakeHandler.closeReport(ws.channel);
+            ws.peerSends(new CloseReason(Codes.GOING_AWAY, "bye"));
+            ws.channel.runPendingTasks(); // deregistration: the pipeline's handlers are removed
+            assertThat(ws.channel.pipeline().get(ClosingHandshakeHandler.class)).as("no handler left").isNull();
+
+            CompletableFuture<CompletableFuture<CloseReport>> found = new CompletableFuture<>();
+            Thread other = new Thread(() -> found.complete(ClosingHandshakeHandler.closeReport(ws.channel)));
+            other.start();
+            other.join(Duration.ofSeconds(10).toMillis());
+
+            assertThat(found).succeedsWithin(Duration.ZERO).isSameAs(report);
+            assertThat(report).isCompletedWithValue(ws.report());
+        }
+    }
+
+    @Test
     void failsWhenTheChannelClosesBeforeTheUpgrade() {
         try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server())) {
             CompletableFuture<CloseReport> report = ClosingHandshakeHandler.closeReport(ws.channel);

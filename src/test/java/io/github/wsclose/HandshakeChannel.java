@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * An {@link EmbeddedChannel} with, from head to tail, optional handlers in front,
  * {@link CloseFrameDecoder}, {@link CloseFrameEncoder}, one {@link ClosingHandshakeHandler} and a
  * recorder of what the application sees: user events, exceptions and {@code channelInactive}
- * (or the same recorder as the application of a {@link ServerPipeline}).
+ * (or the handshake handler alone in front of the recorder, or the same recorder as the
+ * application of a {@link ServerPipeline}).
  *
  * <p>Inbound, the test plays the peer with close frames ({@link #peerSends(CloseReason)}) or any
  * frame; outbound, {@link #sentCloses()} reads back the close frames that reached the wire. Time
@@ -92,6 +93,11 @@ final class HandshakeChannel implements AutoCloseable {
     /** A server channel with {@code behind} between the handshake handler and the recorder, where an application's handlers sit. */
     static HandshakeChannel serverWith(ChannelHandler... behind) {
         return new HandshakeChannel(ClosingHandshakeConfig.server(), new ChannelHandler[0], behind);
+    }
+
+    /** A channel with the {@link ClosingHandshakeHandler} alone in front of the recorder: no close frame codec. */
+    static HandshakeChannel withoutCodec(ClosingHandshakeConfig config) {
+        return new HandshakeChannel((pipeline, application) -> pipeline.addLast(new ClosingHandshakeHandler(config), application));
     }
 
     static HandshakeChannel server() {
