@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
@@ -11,15 +12,17 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Fuzzes a whole server's inbound path on an {@link EmbeddedChannel}: raw bytes from a
- * misbehaving client ({@link PeerInput}) go through Netty's frame decoder and UTF-8 validator,
- * {@link CloseFrameDecoder}, {@link CloseFrameEncoder} and a server {@link ClosingHandshakeHandler},
- * and Netty's frame encoder turns what the handler writes back into bytes, which the test
+ * misbehaving client ({@link PeerInput}) go through Netty's frame decoder and UTF-8 validator
+ * and a server {@link ClosingHandshakeHandler}, alone as in a {@link ServerPipeline} or behind
+ * {@link CloseFrameDecoder} and {@link CloseFrameEncoder}, and Netty's frame encoder turns what the handler writes back into bytes, which the test
  * parses itself.
  *
  * <p>Whatever arrives, in whatever reads: at most one close frame is written, and it may be
@@ -37,22 +40,23 @@ class InboundPipelineFuzzTest {
             .closeOnProtocolViolation(false)
             .build();
 
-    @Test
-    void everyInputEndsInOneValidCloseFrameAtMostAndExactlyOneReport() {
-        FuzzRun.Tally tally = new FuzzRun.Tally("inbound pipeline");
+    @ParameterizedTest(name = "codec in front: {0}")
+    @ValueSource(booleans = {false, true})
+    void everyInputEndsInOneValidCloseFrameAtMostAndExactlyOneReport(boolean codecInFront) {
+        FuzzRun.Tally tally = new FuzzRun.Tally(codecInFront ? "inbound pipeline, codec in front" : "inbound pipeline");
         CloseMeters meters = new CloseMeters();
         FuzzRun.qt(1_000).forAll(PeerInput.peerInputs()).checkAssert(input -> {
             double closesBefore = meters.closeCount();
             Recorder app = new Recorder(false);
-            EmbeddedChannel channel = new EmbeddedChannel(
+            List<ChannelHandler> handlers = new ArrayList<>(List.of(
                     new WebSocket13FrameEncoder(false),
                     input.nettyChecksBody() ? new WebSocket13FrameDecoder(DECODER) : new CloseBodyHandover.FrameDecoder(DECODER),
-                    new Utf8FrameValidator(false),
-                    CloseFrameDecoder.INSTANCE,
-                    CloseFrameEncoder.INSTANCE,
-                    new ClosingHandshakeHandler(SERVER.withEchoReason(input.echoReason())),
-                    meters.handler,
-                    app);
+                    new Utf8FrameValidator(false)));
+            if (codecInFront) {
+                handlers.addAll(List.of(CloseFrameDecoder.INSTANCE, CloseFrameEncoder.INSTANCE));
+            }
+            handlers.addAll(List.of(new ClosingHandshakeHandler(SERVER.withEchoReason(input.echoReason())), meters.handler, app));
+            EmbeddedChannel channel = new EmbeddedChannel(handlers.toArray(ChannelHandler[]::new));
             try {
                 feed(channel, input);
                 if (channel.isOpen()) {
