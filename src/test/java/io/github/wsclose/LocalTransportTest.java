@@ -14,6 +14,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.local.LocalChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The closing handshake on real event loops, called from other threads: the local transport
- * carries {@link CloseReason}s between the two ends as they are. Every wait is bounded.
+ * carries {@link CloseWebSocketFrame}s between the two ends as they are, with no frame encoding.
+ * Every wait is bounded.
  */
 class LocalTransportTest {
 
@@ -76,7 +78,7 @@ class LocalTransportTest {
                 closes.add(call.get(WAIT_SECONDS, TimeUnit.SECONDS));
             }
             // the answer reaches the server's event loop after every call made above
-            connection.peer.writeAndFlush(new CloseReason(Codes.NORMAL, ""));
+            connection.peer.writeAndFlush(ClosePayload.newFrame(new CloseReason(Codes.NORMAL, ""), connection.peer.alloc()));
             for (ChannelFuture closing : closes) {
                 assertThat(closing.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("completed").isTrue();
                 assertThat(closing.isSuccess()).as("%s", closing.cause()).isTrue();
@@ -142,7 +144,7 @@ class LocalTransportTest {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (msg instanceof CloseReason) {
+            if (msg instanceof CloseWebSocketFrame) {
                 closeFramesSent.incrementAndGet();
             }
             ctx.write(msg, promise);
@@ -154,8 +156,16 @@ class LocalTransportTest {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof CloseReason close) {
-                ctx.writeAndFlush(new CloseReason(close.code(), ""));
+            if (msg instanceof CloseWebSocketFrame close) {
+                CloseReason received;
+                try {
+                    received = ClosePayload.decode(close);
+                } finally {
+                    close.release();
+                }
+                ctx.writeAndFlush(ClosePayload.newFrame(CloseReason.withoutMessage(received.unsignedCode()), ctx.alloc()));
+            } else {
+                ctx.fireChannelRead(msg);
             }
         }
     }
