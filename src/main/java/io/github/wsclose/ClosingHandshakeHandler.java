@@ -48,7 +48,8 @@ import org.jspecify.annotations.Nullable;
  *       every write to a closed channel does. A reason that may not be sent fails the write
  *       with an {@link IllegalArgumentException} and leaves the connection open.</li>
  *   <li><b>After a close frame was received</b> every later inbound message is released and
- *       dropped. Each inbound {@link CloseWebSocketFrame} is released here, whether it decodes or not. <b>After a close frame was sent</b> the application's writes fail with an
+ *       dropped. Each inbound {@link CloseWebSocketFrame} is released here, whether it decodes
+ *       or not. <b>After a close frame was sent</b> the application's writes fail with an
  *       {@link IllegalStateException} and are released; inbound frames are still delivered
  *       until the peer's close.</li>
  *   <li><b>Failures.</b> A {@link CorruptedWebSocketFrameException} (from Netty's frame decoder,
