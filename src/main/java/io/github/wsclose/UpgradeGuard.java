@@ -201,25 +201,16 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     }
 
     /**
-     * Puts the protections of the WebSocket connection in front of Netty's protocol handler,
-     * which would answer every ping itself: right behind this handler, that is right behind
-     * Netty's frame decoder, or, if the server offers compression, behind {@link ReservedBits},
-     * so that no frame with RSV bits of no extension is answered. Outbound, the limit of pending
-     * bytes comes last, nearest to the frame encoder.
+     * Puts the {@link ConnectionGuard} of the WebSocket connection in front of Netty's protocol
+     * handler, which would answer every ping itself: right behind this handler, that is right
+     * behind Netty's frame decoder, or, if the server offers compression, behind
+     * {@link ReservedBits}, so that no frame with RSV bits of no extension is answered.
      */
     private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
         ChannelPipeline pipeline = ctx.pipeline();
         ChannelHandlerContext reservedBits = pipeline.context(ReservedBits.class);
         String at = reservedBits == null ? ctx.name() : reservedBits.name();
-        pipeline.addAfter(at, null, new MessageSizeLimit(maxMessageBytes, handshake));
-        if (!protection.idleTimeout().isZero()) {
-            pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));
-        }
-        pipeline.addAfter(at, null, new PeerPings(protection.pongTimeout(), protection.slowConsumerReason(), handshake));
-        if (!protection.pingInterval().isZero()) {
-            pipeline.addAfter(at, null, new Keepalive(protection.pingInterval(), protection.pongTimeout(), handshake));
-        }
-        pipeline.addAfter(at, null, new PendingBytesLimit(protection.maxPendingBytes(), protection.slowConsumerReason(), handshake));
+        pipeline.addAfter(at, null, new ConnectionGuard(protection, maxMessageBytes, handshake));
     }
 
     private void answer(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, HttpResponseStatus status, String text) {
