@@ -50,6 +50,11 @@ import org.jspecify.annotations.Nullable;
  * most one sweep period late, never early; a frame costs no clock read. Nothing is pinged or
  * answered after the first close frame sent.
  *
+ * <p>Once the upgrade is done, it takes the place of Netty's {@code WebSocketServerProtocolHandler}
+ * too, whose work after the upgrade was to answer pings and drop pongs (close frames are left to
+ * the {@link ClosingHandshakeHandler}): pongs are dropped here unless the protocol's
+ * configuration keeps them, and a frame consumed here asks for the next read when auto-read is off.
+ *
  * <p>Not sharable, confined to the event loop. Releases the ping payload it holds when removed
  * or when the channel closes.
  *
@@ -61,8 +66,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** The close frame sent when no pong came in time, as Python's websockets sends. */
     static final CloseReason KEEPALIVE_TIMED_OUT = new CloseReason(CloseReason.Codes.UNEXPECTED_CONDITION, "keepalive ping timeout");
 
-    private final ServerProtection protection;
-    private final int maxMessageBytes;
+    private final ServerOptions options;
+    private final boolean dropPongs;
     private final ClosingHandshakeHandler handshake;
 
     // connection state, confined to the event loop
@@ -81,9 +86,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private boolean pongPending; // a pong is written and not yet out of the channel
     private long pongWrittenNanos;
 
-    ConnectionGuard(ServerProtection protection, int maxMessageBytes, ClosingHandshakeHandler handshake) {
-        this.protection = protection;
-        this.maxMessageBytes = maxMessageBytes;
+    /** {@code dropPongs}: whether pongs are released here rather than passed on (Netty's protocol handler drops them by default). */
+    ConnectionGuard(ServerOptions options, boolean dropPongs, ClosingHandshakeHandler handshake) {
+        this.options = options;
+        this.dropPongs = dropPongs;
         this.handshake = handshake;
     }
 
@@ -92,7 +98,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         this.ctx = ctx;
         quietSince = now(ctx);
         unusedSince = quietSince;
-        if (!protection.pingInterval().isZero() || !protection.idleTimeout().isZero()) {
+        if (!protection().pingInterval().isZero() || !protection().idleTimeout().isZero()) {
             sweep = ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection));
         }
     }
@@ -127,6 +133,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         }
         if (frame instanceof PingWebSocketFrame ping) {
             peerPinged(ctx, ping);
+            readIfNeeded(ctx);
+        } else if (frame instanceof PongWebSocketFrame && dropPongs) {
+            frame.release();
+            readIfNeeded(ctx);
         } else if (!isData(frame)) {
             ctx.fireChannelRead(frame);
         } else if (withinMessageLimit(frame)) {
@@ -150,8 +160,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         }
         long waiting = pendingBytes(ctx); // what the peer has not taken yet; this message is not counted against it
         ctx.write(msg, promise);
-        if (waiting > protection.maxPendingBytes() && (state == State.OPEN || state == State.AWAITING_PONG)) {
-            handshake.startClose(protection.slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER);
+        if (waiting > protection().maxPendingBytes() && (state == State.OPEN || state == State.AWAITING_PONG)) {
+            handshake.startClose(protection().slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER);
         }
     }
 
@@ -166,15 +176,15 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             used = false;
             unusedSince = now;
         }
-        long idleTimeout = protection.idleTimeout().toNanos();
+        long idleTimeout = protection().idleTimeout().toNanos();
         if (idleTimeout > 0 && now - unusedSince >= idleTimeout && (state == State.OPEN || state == State.AWAITING_PONG)) {
             handshake.startClose(new CloseReason(CloseReason.Codes.GOING_AWAY,
                     "idle for " + TimeUnit.NANOSECONDS.toMillis(now - unusedSince) + " ms: no message either way"),
                     CloseReport.Cause.IDLE_TIMEOUT);
             return;
         }
-        long interval = protection.pingInterval().toNanos();
-        long pongTimeout = protection.pongTimeout().toNanos();
+        long interval = protection().pingInterval().toNanos();
+        long pongTimeout = protection().pongTimeout().toNanos();
         switch (state) {
             case OPEN -> {
                 if (interval > 0 && now - quietSince >= interval) {
@@ -210,9 +220,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         }
         releasePing();
         unanswered = ping.content(); // the frame is its content: holding it holds the ping
-        long pongTimeout = protection.pongTimeout().toNanos();
+        long pongTimeout = protection().pongTimeout().toNanos();
         if (pongPending && pongTimeout > 0 && now(ctx) - pongWrittenNanos > pongTimeout) {
-            handshake.startClose(protection.slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER); // it pings, and does not read
+            handshake.startClose(protection().slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER); // it pings, and does not read
         }
         answerPing(ctx);
     }
@@ -236,13 +246,13 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private boolean withinMessageLimit(WebSocketFrame frame) {
         int bytes = frame.content().readableBytes();
         messageBytes = frame instanceof ContinuationWebSocketFrame ? messageBytes + bytes : bytes;
-        if (messageBytes <= maxMessageBytes) {
+        if (messageBytes <= options.maxMessageBytes()) {
             return true;
         }
         state = State.DISCARDING;
         frame.release();
         handshake.failConnection(new CloseReason(CloseReason.Codes.TOO_BIG,
-                "message too big: " + messageBytes + " bytes so far (expected: <= " + maxMessageBytes + ")"),
+                "message too big: " + messageBytes + " bytes so far (expected: <= " + options.maxMessageBytes() + ")"),
                 CloseReport.Cause.MESSAGE_TOO_BIG);
         return false;
     }
@@ -273,6 +283,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             unanswered.release();
             unanswered = null;
         }
+    }
+
+    /** A frame consumed here is none the application asked for: without auto-read, it asks for the next. */
+    private static void readIfNeeded(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
+    }
+
+    private ServerProtection protection() {
+        return options.protection();
     }
 
     private static boolean isData(Object msg) {

@@ -214,7 +214,7 @@ public final class ServerPipeline {
             ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         WebSocketServerProtocolConfig limited = limited(protocol, options);
-        UpgradeGuard guard = new UpgradeGuard(options.protection(), options.maxMessageBytes());
+        UpgradeGuard guard = new UpgradeGuard(options, limited.dropPongFrames());
         ChannelHandlerContext codec = pipeline.context(HttpServerCodec.class);
         if (codec != null) {
             pipeline.addAfter(codec.name(), UPGRADE_GUARD, guard); // where it sees every HTTP object and the 413s Netty writes
@@ -239,7 +239,7 @@ public final class ServerPipeline {
             ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
-        pipeline.addLast(UPGRADE_GUARD, new UpgradeGuard(options.protection(), options.maxMessageBytes()));
+        pipeline.addLast(UPGRADE_GUARD, new UpgradeGuard(options, protocol.dropPongFrames()));
         pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
         addWebSocket(pipeline, protocol, close, options, aggregate, application);
     }
