@@ -99,7 +99,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         quietSince = now(ctx);
         unusedSince = quietSince;
         if (!protection().pingInterval().isZero() || !protection().idleTimeout().isZero()) {
-            sweep = ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection));
+            sweep = ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection()));
         }
     }
 
