@@ -64,6 +64,8 @@ import org.jspecify.annotations.Nullable;
 final class ConnectionGuard extends ChannelDuplexHandler {
 
     /** The close frame sent when no pong came in time, as Python's websockets sends. */
+    static final int NOT_IN_SWEEP = -1;
+
     static final CloseReason KEEPALIVE_TIMED_OUT = new CloseReason(CloseReason.Codes.UNEXPECTED_CONDITION, "keepalive ping timeout");
 
     private final ServerOptions options;
@@ -73,15 +75,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     // connection state, confined to the event loop
     private State state = State.OPEN;
     private @Nullable ChannelHandlerContext ctx;
-    private @Nullable ConnectionSweep sweep;
-    int sweepIndex; // this guard's place in the sweep, kept by the sweep
+    int sweepIndex = NOT_IN_SWEEP; // this guard's place in its sweep, kept by the sweep
     private boolean heard; // a frame came since the last tick
     private boolean used; // a data frame went either way since the last tick
     private long quietSince; // the tick that last found a frame heard
     private long unusedSince; // the tick that last found a data frame
     private long pingSentNanos;
-    private long pings; // the payload of the latest ping: how many were sent
-    private long messageBytes; // of the message being received, so far
+    private int pings; // how many were sent: the payload of the latest ping, as 8 bytes
+    private int messageBytes; // of the message being received, so far: at most the limit
     private @Nullable ByteBuf unanswered; // the payload of the peer's latest ping without a pong yet
     private boolean pongPending; // a pong is written and not yet out of the channel
     private long pongWrittenNanos;
@@ -99,7 +100,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         quietSince = now(ctx);
         unusedSince = quietSince;
         if (!protection().pingInterval().isZero() || !protection().idleTimeout().isZero()) {
-            sweep = ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection()));
+            ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection()));
         }
     }
 
@@ -206,11 +207,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private void ping(ChannelHandlerContext ctx, long now) {
         state = State.AWAITING_PONG;
         pingSentNanos = now;
-        ctx.writeAndFlush(new PingWebSocketFrame(ctx.alloc().buffer(Long.BYTES).writeLong(++pings)));
+        ctx.writeAndFlush(new PingWebSocketFrame(ctx.alloc().buffer(Long.BYTES).writeLong(++pings & 0xFFFFFFFFL)));
     }
 
     private boolean answersLatestPing(ByteBuf payload) {
-        return payload.readableBytes() == Long.BYTES && payload.getLong(payload.readerIndex()) == pings;
+        return payload.readableBytes() == Long.BYTES && payload.getLong(payload.readerIndex()) == (pings & 0xFFFFFFFFL);
     }
 
     private void peerPinged(ChannelHandlerContext ctx, PingWebSocketFrame ping) {
@@ -244,15 +245,15 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     /** Adds up the message's payloads; over the limit, releases the frame and fails the connection. */
     private boolean withinMessageLimit(WebSocketFrame frame) {
-        int bytes = frame.content().readableBytes();
-        messageBytes = frame instanceof ContinuationWebSocketFrame ? messageBytes + bytes : bytes;
-        if (messageBytes <= options.maxMessageBytes()) {
+        long bytes = (frame instanceof ContinuationWebSocketFrame ? messageBytes : 0L) + frame.content().readableBytes();
+        if (bytes <= options.maxMessageBytes()) {
+            messageBytes = (int) bytes;
             return true;
         }
         state = State.DISCARDING;
         frame.release();
         handshake.failConnection(new CloseReason(CloseReason.Codes.TOO_BIG,
-                "message too big: " + messageBytes + " bytes so far (expected: <= " + options.maxMessageBytes() + ")"),
+                "message too big: " + bytes + " bytes so far (expected: <= " + options.maxMessageBytes() + ")"),
                 CloseReport.Cause.MESSAGE_TOO_BIG);
         return false;
     }
@@ -272,9 +273,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     private void leaveSweep() {
-        if (sweep != null) {
-            sweep.leave(this);
-            sweep = null;
+        if (sweepIndex != NOT_IN_SWEEP) {
+            ConnectionSweep.leave(this, Objects.requireNonNull(ctx).executor(), ConnectionSweep.periodFor(protection()));
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -29,13 +30,13 @@ final class ConnectionSweep {
 
     private static final ConcurrentMap<Key, ConnectionSweep> SWEEPS = new ConcurrentHashMap<>();
 
-    private final Key key;
+    private final EventExecutor loop;
     private final List<ConnectionGuard> guards = new ArrayList<>();
     private final ScheduledFuture<?> task;
 
     private ConnectionSweep(Key key) {
-        this.key = key;
-        this.task = key.loop().scheduleAtFixedRate(this::sweep, key.periodNanos(), key.periodNanos(), TimeUnit.NANOSECONDS);
+        this.loop = key.loop();
+        this.task = loop.scheduleAtFixedRate(this::sweep, key.periodNanos(), key.periodNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** How often connections with {@code protection} are looked at: a tenth of its shortest timeout, within bounds. */
@@ -50,30 +51,35 @@ final class ConnectionSweep {
     }
 
     /** Adds {@code guard} to the sweep of {@code loop} for {@code period}, started if need be; call on {@code loop}. */
-    static ConnectionSweep join(ConnectionGuard guard, EventExecutor loop, Duration period) {
+    static void join(ConnectionGuard guard, EventExecutor loop, Duration period) {
         ConnectionSweep sweep = SWEEPS.computeIfAbsent(new Key(loop, period.toNanos()), ConnectionSweep::new);
         guard.sweepIndex = sweep.guards.size();
         sweep.guards.add(guard);
-        return sweep;
     }
 
-    /** Takes {@code guard} out, in constant time; the last one out stops the timer. Call on the sweep's event loop. */
-    void leave(ConnectionGuard guard) {
+    /**
+     * Takes {@code guard}, which joined with the same {@code loop} and {@code period}, out of its sweep in constant
+     * time; the last one out stops the timer. Call on {@code loop}.
+     */
+    static void leave(ConnectionGuard guard, EventExecutor loop, Duration period) {
+        Key key = new Key(loop, period.toNanos());
+        ConnectionSweep sweep = Objects.requireNonNull(SWEEPS.get(key), "no sweep for a guard in one");
         int index = guard.sweepIndex;
-        ConnectionGuard last = guards.remove(guards.size() - 1);
+        guard.sweepIndex = ConnectionGuard.NOT_IN_SWEEP;
+        ConnectionGuard last = sweep.guards.remove(sweep.guards.size() - 1);
         if (last != guard) {
-            guards.set(index, last);
+            sweep.guards.set(index, last);
             last.sweepIndex = index;
         }
-        if (guards.isEmpty()) {
-            task.cancel(false);
+        if (sweep.guards.isEmpty()) {
+            sweep.task.cancel(false);
             SWEEPS.remove(key);
         }
     }
 
     /** From the last to the first, so that a guard that leaves during its tick moves only one already visited. */
     private void sweep() {
-        long now = key.loop().ticker().nanoTime();
+        long now = loop.ticker().nanoTime();
         for (int i = guards.size() - 1; i >= 0; i--) {
             if (i < guards.size()) {
                 guards.get(i).tick(now);

@@ -133,7 +133,10 @@ public final class ServerPipeline {
             ClosingHandshakeConfig close, ChannelHandler... application) {
         int frames = Objects.requireNonNull(protocol, "protocol").decoderConfig().maxFramePayloadLength();
         // messages as they come, in frames of the caller's limit; a fragmented message is limited to that or 64 KiB
-        ServerOptions options = ServerOptions.DEFAULTS.withMaxMessageBytes(Math.max(frames, ServerOptions.DEFAULT_MAX_BYTES));
+        int messages = Math.max(frames, ServerOptions.DEFAULT_MAX_BYTES);
+        ServerOptions options = messages == ServerOptions.DEFAULTS.maxMessageBytes()
+                ? ServerOptions.DEFAULTS // shared by every connection, which holds it
+                : ServerOptions.DEFAULTS.withMaxMessageBytes(messages);
         build(pipeline, protocol, close, options, false, application);
     }
 
