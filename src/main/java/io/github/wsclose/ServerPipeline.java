@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds, in one call, a WebSocket server pipeline whose close handling is right: Netty
@@ -237,6 +238,24 @@ public final class ServerPipeline {
         return protocol.toBuilder().decoderConfig(decoder).build();
     }
 
+    /** The decoder settings of the last pipeline built: the next with the same settings shares them. */
+    private static volatile @Nullable WebSocketDecoderConfig lastDecoderConfig;
+
+    /** {@code settings}, or an equal instance of an earlier pipeline. */
+    private static WebSocketDecoderConfig shared(WebSocketDecoderConfig settings) {
+        WebSocketDecoderConfig last = lastDecoderConfig;
+        if (last != null && last.maxFramePayloadLength() == settings.maxFramePayloadLength()
+                && last.expectMaskedFrames() == settings.expectMaskedFrames()
+                && last.allowMaskMismatch() == settings.allowMaskMismatch()
+                && last.allowExtensions() == settings.allowExtensions()
+                && last.closeOnProtocolViolation() == settings.closeOnProtocolViolation()
+                && last.withUTF8Validator() == settings.withUTF8Validator()) {
+            return last;
+        }
+        lastDecoderConfig = settings;
+        return settings;
+    }
+
     /** Builds the pipeline; {@code aggregate} says whether messages are aggregated up to the options' limit. */
     private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
             ServerOptions options, boolean aggregate, ChannelHandler... application) {
@@ -253,12 +272,14 @@ public final class ServerPipeline {
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
-        WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
+        WebSocketServerProtocolConfig built = protocol.toBuilder()
                 .handleCloseFrames(false) // close frames reach CloseFrameDecoder
                 .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
+        // every connection's handshaker and frame decoder hold the decoder settings as long as it lives: share them
+        WebSocketServerProtocolConfig closeHandledByUs = built.toBuilder().decoderConfig(shared(built.decoderConfig())).build();
         PerMessageDeflateConfig compression = options.compressionOrNull();
         if (compression != null) {
             pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
