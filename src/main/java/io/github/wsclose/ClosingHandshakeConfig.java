@@ -54,6 +54,9 @@ public record ClosingHandshakeConfig(Role role, Duration closeTimeout, boolean e
         }
     }
 
+    private static final ClosingHandshakeConfig SERVER =
+            new ClosingHandshakeConfig(Role.SERVER, DEFAULT_CLOSE_TIMEOUT, false, CloseReason.Codes.GOING_AWAY.withoutMessage);
+
     /**
      * The defaults for a server.
      *
@@ -61,7 +64,7 @@ public record ClosingHandshakeConfig(Role role, Duration closeTimeout, boolean e
      *         {@code 1001 GOING_AWAY} on a plain {@code channel.close()}
      */
     public static ClosingHandshakeConfig server() {
-        return new ClosingHandshakeConfig(Role.SERVER, DEFAULT_CLOSE_TIMEOUT, false, CloseReason.Codes.GOING_AWAY.withoutMessage);
+        return SERVER; // one instance for every connection: a record, immutable
     }
 
     /**

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds, in one call, a WebSocket server pipeline whose close handling is right: Netty
@@ -129,7 +130,10 @@ public final class ServerPipeline {
             ClosingHandshakeConfig close, ChannelHandler... application) {
         int frames = Objects.requireNonNull(protocol, "protocol").decoderConfig().maxFramePayloadLength();
         // messages as they come, in frames of the caller's limit; a fragmented message is limited to that or 64 KiB
-        ServerOptions options = ServerOptions.DEFAULTS.withMaxMessageBytes(Math.max(frames, ServerOptions.DEFAULT_MAX_BYTES));
+        int messages = Math.max(frames, ServerOptions.DEFAULT_MAX_BYTES);
+        ServerOptions options = messages == ServerOptions.DEFAULTS.maxMessageBytes()
+                ? ServerOptions.DEFAULTS // shared by every connection, which holds it
+                : ServerOptions.DEFAULTS.withMaxMessageBytes(messages);
         build(pipeline, protocol, close, options, false, application);
     }
 
@@ -210,7 +214,7 @@ public final class ServerPipeline {
             ClosingHandshakeConfig close, ServerOptions options, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         WebSocketServerProtocolConfig limited = limited(protocol, options);
-        UpgradeGuard guard = new UpgradeGuard(options.protection(), options.maxMessageBytes());
+        UpgradeGuard guard = new UpgradeGuard(options, limited.dropPongFrames());
         ChannelHandlerContext codec = pipeline.context(HttpServerCodec.class);
         if (codec != null) {
             pipeline.addAfter(codec.name(), UPGRADE_GUARD, guard); // where it sees every HTTP object and the 413s Netty writes
@@ -230,12 +234,30 @@ public final class ServerPipeline {
         return protocol.toBuilder().decoderConfig(decoder).build();
     }
 
+    /** The decoder settings of the last pipeline built: the next with the same settings shares them. */
+    private static volatile @Nullable WebSocketDecoderConfig lastDecoderConfig;
+
+    /** {@code settings}, or an equal instance of an earlier pipeline. */
+    private static WebSocketDecoderConfig shared(WebSocketDecoderConfig settings) {
+        WebSocketDecoderConfig last = lastDecoderConfig;
+        if (last != null && last.maxFramePayloadLength() == settings.maxFramePayloadLength()
+                && last.expectMaskedFrames() == settings.expectMaskedFrames()
+                && last.allowMaskMismatch() == settings.allowMaskMismatch()
+                && last.allowExtensions() == settings.allowExtensions()
+                && last.closeOnProtocolViolation() == settings.closeOnProtocolViolation()
+                && last.withUTF8Validator() == settings.withUTF8Validator()) {
+            return last;
+        }
+        lastDecoderConfig = settings;
+        return settings;
+    }
+
     /** Builds the pipeline; {@code aggregate} says whether messages are aggregated up to the options' limit. */
     private static void build(ChannelPipeline pipeline, WebSocketServerProtocolConfig protocol, ClosingHandshakeConfig close,
             ServerOptions options, boolean aggregate, ChannelHandler... application) {
         Objects.requireNonNull(pipeline, "pipeline");
         pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
-        pipeline.addLast(UPGRADE_GUARD, new UpgradeGuard(options.protection(), options.maxMessageBytes()));
+        pipeline.addLast(UPGRADE_GUARD, new UpgradeGuard(options, protocol.dropPongFrames()));
         pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
         addWebSocket(pipeline, protocol, close, options, aggregate, application);
     }
@@ -246,12 +268,14 @@ public final class ServerPipeline {
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
-        WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
+        WebSocketServerProtocolConfig built = protocol.toBuilder()
                 .handleCloseFrames(false) // close frames reach the ClosingHandshakeHandler
                 .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
+        // every connection's handshaker and frame decoder hold the decoder settings as long as it lives: share them
+        WebSocketServerProtocolConfig closeHandledByUs = built.toBuilder().decoderConfig(shared(built.decoderConfig())).build();
         PerMessageDeflateConfig compression = options.compressionOrNull();
         if (compression != null) {
             pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -62,8 +63,8 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     /** The WebSocket versions that frame as RFC 6455 does; hixie-76 (draft-00) is not one. */
     private static final Set<String> VERSIONS = Set.of("13", "8", "7");
 
-    private final ServerProtection protection;
-    private final int maxMessageBytes;
+    private final ServerOptions options;
+    private final boolean dropPongs;
 
     // connection state, confined to the event loop
     private State state = State.HTTP;
@@ -73,9 +74,10 @@ final class UpgradeGuard extends ChannelDuplexHandler {
     private boolean closeAfterResponse; // the response being written is an error answer
     private @Nullable String earlyBytes; // what arrived before the 101 response was written
 
-    UpgradeGuard(ServerProtection protection, int maxMessageBytes) {
-        this.protection = protection;
-        this.maxMessageBytes = maxMessageBytes;
+    /** {@code dropPongs}: whether the connection's guard drops pongs, as Netty's protocol handler it replaces would. */
+    UpgradeGuard(ServerOptions options, boolean dropPongs) {
+        this.options = options;
+        this.dropPongs = dropPongs;
     }
 
     @Override
@@ -195,31 +197,26 @@ final class UpgradeGuard extends ChannelDuplexHandler {
                         "data sent before the handshake response: " + earlyBytes));
             }
             if (!ctx.isRemoved()) {
+                ChannelHandlerContext netty = ctx.pipeline().context(WebSocketServerProtocolHandler.class);
+                if (netty != null && ctx.pipeline().get(ConnectionGuard.class) != null) {
+                    ctx.pipeline().remove(netty.handler()); // the connection's guard does all it did after the upgrade
+                }
                 ctx.pipeline().remove(this);
             }
         });
     }
 
     /**
-     * Puts the protections of the WebSocket connection in front of Netty's protocol handler,
-     * which would answer every ping itself: right behind this handler, that is right behind
-     * Netty's frame decoder, or, if the server offers compression, behind {@link ReservedBits},
-     * so that no frame with RSV bits of no extension is answered. Outbound, the limit of pending
-     * bytes comes last, nearest to the frame encoder.
+     * Puts the {@link ConnectionGuard} of the WebSocket connection in front of Netty's protocol
+     * handler, which would answer every ping itself: right behind this handler, that is right
+     * behind Netty's frame decoder, or, if the server offers compression, behind
+     * {@link ReservedBits}, so that no frame with RSV bits of no extension is answered.
      */
     private void guardConnection(ChannelHandlerContext ctx, ClosingHandshakeHandler handshake) {
         ChannelPipeline pipeline = ctx.pipeline();
         ChannelHandlerContext reservedBits = pipeline.context(ReservedBits.class);
         String at = reservedBits == null ? ctx.name() : reservedBits.name();
-        pipeline.addAfter(at, null, new MessageSizeLimit(maxMessageBytes, handshake));
-        if (!protection.idleTimeout().isZero()) {
-            pipeline.addAfter(at, null, new IdleTimeout(protection.idleTimeout(), handshake));
-        }
-        pipeline.addAfter(at, null, new PeerPings(protection.pongTimeout(), protection.slowConsumerReason(), handshake));
-        if (!protection.pingInterval().isZero()) {
-            pipeline.addAfter(at, null, new Keepalive(protection.pingInterval(), protection.pongTimeout(), handshake));
-        }
-        pipeline.addAfter(at, null, new PendingBytesLimit(protection.maxPendingBytes(), protection.slowConsumerReason(), handshake));
+        pipeline.addAfter(at, null, new ConnectionGuard(options, dropPongs, handshake));
     }
 
     private void answer(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, HttpResponseStatus status, String text) {
@@ -244,8 +241,8 @@ final class UpgradeGuard extends ChannelDuplexHandler {
 
     private void startTimer(ChannelHandlerContext ctx) {
         cancelTimer();
-        if (!protection.upgradeTimeout().isZero()) {
-            timer = ctx.executor().schedule(() -> timedOut(ctx), protection.upgradeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        if (!options.protection().upgradeTimeout().isZero()) {
+            timer = ctx.executor().schedule(() -> timedOut(ctx), options.protection().upgradeTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 

@@ -32,7 +32,7 @@ class ConnectionProtectionTest {
             assertThat(dead.readFrame()).as("TCP closed at once").isNull();
             assertThat(Duration.ofNanos(System.nanoTime() - upgraded)).isGreaterThanOrEqualTo(SHORT.plus(SHORT));
             CloseReport report = server.nextConnection().report();
-            assertThat(report.sent()).isEqualTo(Keepalive.TIMED_OUT);
+            assertThat(report.sent()).isEqualTo(ConnectionGuard.KEEPALIVE_TIMED_OUT);
             assertThat(report.cause()).isEqualTo(CloseReport.Cause.KEEPALIVE_TIMEOUT);
             assertThat(report.lastPingRoundTrip()).as("no pong ever came").isNull();
         }

@@ -19,6 +19,7 @@ class KeepaliveTest {
     private static final Duration INTERVAL = ServerProtection.DEFAULT_PING_INTERVAL;
     private static final Duration PONG_TIMEOUT = ServerProtection.DEFAULT_PONG_TIMEOUT;
     private static final Duration NANO = Duration.ofNanos(1);
+    private static final Duration PERIOD = ConnectionSweep.periodFor(ServerProtection.defaults());
 
     @Test
     void quietPeerIsPingedAndFailedWhenNothingComesBack() {
@@ -36,7 +37,7 @@ class KeepaliveTest {
             assertThat(ws.sentBytes()).isEqualTo("8818" + ByteBufUtil.hexDump(ascii("\u0003\u00f3keepalive ping timeout")));
             CloseReport report = ws.report();
             assertThat(report.cause()).isEqualTo(CloseReport.Cause.KEEPALIVE_TIMEOUT);
-            assertThat(report.sent()).isEqualTo(Keepalive.TIMED_OUT);
+            assertThat(report.sent()).isEqualTo(ConnectionGuard.KEEPALIVE_TIMED_OUT);
             assertThat(report.lastPingRoundTrip()).isNull();
         }
     }
@@ -50,11 +51,12 @@ class KeepaliveTest {
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x81, ascii("late, but alive")));
             ReferenceCountUtil.release(ws.applicationReads());
 
+            ws.advance(NANO); // the sweep that hears it: the keepalive counts from there, at most a sweep period late
             ws.advance(INTERVAL.minus(NANO));
             assertThat(ws.channel.isOpen()).isTrue();
-            assertThat(ws.sentBytes()).as("quiet for less than the interval since that frame").isEmpty();
+            assertThat(ws.sentBytes()).as("quiet for less than the interval since the sweep that heard that frame").isEmpty();
             ws.advance(NANO);
-            assertThat(ws.sentBytes()).as("ping 2").isEqualTo("89080000000000000002");
+            assertThat(ws.sentBytes()).as("ping 2, at most a sweep period late").isEqualTo("89080000000000000002");
         }
     }
 
@@ -89,6 +91,30 @@ class KeepaliveTest {
     }
 
     @Test
+    void withoutPongTimeoutThePingsGoOnAndTheConnectionStaysOpen() {
+        try (HandshakeChannel ws = upgraded(ServerProtection.defaults().withPongTimeout(Duration.ZERO))) {
+            for (int ping = 1; ping <= 5; ping++) {
+                ws.advance(INTERVAL);
+                assertThat(ws.sentBytes()).as("ping %d", ping).isEqualTo("890800000000000000" + String.format("%02x", ping));
+            }
+            assertThat(ws.channel.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void connectionLeavesTheSweepAtItsCloseFrame() {
+        try (HandshakeChannel ws = upgraded()) {
+            assertThat(ConnectionSweep.size(ws.channel.eventLoop(), PERIOD)).isOne();
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x88, new byte[] {0x03, (byte) 0xE8}));
+            ReferenceCountUtil.release(ws.applicationReads());
+
+            assertThat(ConnectionSweep.size(ws.channel.eventLoop(), PERIOD)).as("the sweep stopped with its last connection").isZero();
+            ws.advance(INTERVAL.multipliedBy(3));
+            assertThat(ws.report().cause()).isEqualTo(CloseReport.Cause.PEER);
+        }
+    }
+
+    @Test
     void peersPingIsAnsweredWithItsPayload() {
         try (HandshakeChannel ws = upgraded()) {
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("hello")));
@@ -115,7 +141,11 @@ class KeepaliveTest {
     }
 
     private static HandshakeChannel upgraded() {
-        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
+        return upgraded(ServerProtection.defaults());
+    }
+
+    private static HandshakeChannel upgraded(ServerProtection protection) {
+        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), protection);
         ws.peerSendsBytes(ascii(UpgradeGuardTest.upgradeRequest("13")));
         assertThat(new String(ByteBufUtil.decodeHexDump(ws.sentBytes()), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 101");
         ws.channel.runPendingTasks(); // the upgrade guard hands over to the connection's protections
