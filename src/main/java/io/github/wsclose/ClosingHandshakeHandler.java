@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -111,17 +112,17 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
      * @throws IllegalArgumentException if no {@code ClosingHandshakeHandler} was added to {@code channel}
      */
     public static CompletableFuture<CloseReport> closeReport(Channel channel) {
-        CompletableFuture<CloseReport> report = Objects.requireNonNull(channel, "channel").attr(REPORT).get();
-        if (report == null) {
+        Objects.requireNonNull(channel, "channel");
+        // made when first asked for or when the connection ends, whichever comes first; there to stay once made
+        if (!channel.hasAttr(REPORT) && channel.pipeline().get(ClosingHandshakeHandler.class) == null && !channel.hasAttr(REPORT)) {
             throw new IllegalArgumentException("no ClosingHandshakeHandler in the pipeline of " + channel);
         }
-        return report;
+        return reportOf(channel);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        ctx.channel().attr(REPORT).set(new CompletableFuture<>()); // held there alone: it outlives the handler
         state = upgradePending(ctx.pipeline()) ? HandshakeState.AWAITING_UPGRADE : HandshakeState.OPEN;
     }
 
@@ -384,7 +385,19 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     }
 
     private CompletableFuture<CloseReport> report() {
-        return ctx().channel().attr(REPORT).get();
+        return reportOf(ctx().channel());
+    }
+
+    /** The report's future on {@code channel}, made by whoever asks first: an idle connection holds none. */
+    private static CompletableFuture<CloseReport> reportOf(Channel channel) {
+        Attribute<CompletableFuture<CloseReport>> attribute = channel.attr(REPORT);
+        CompletableFuture<CloseReport> report = attribute.get();
+        if (report == null) {
+            CompletableFuture<CloseReport> made = new CompletableFuture<>();
+            report = attribute.setIfAbsent(made);
+            return report == null ? made : report;
+        }
+        return report;
     }
 
     private long now() {

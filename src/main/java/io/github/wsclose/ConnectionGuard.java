@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -74,7 +73,6 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     // connection state, confined to the event loop
     private State state = State.OPEN;
-    private @Nullable ChannelHandlerContext ctx;
     int sweepIndex = NOT_IN_SWEEP; // this guard's place in its sweep, kept by the sweep
     private boolean heard; // a frame came since the last tick
     private boolean used; // a data frame went either way since the last tick
@@ -96,22 +94,21 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
         quietSince = now(ctx);
         unusedSince = quietSince;
         if (!protection().pingInterval().isZero() || !protection().idleTimeout().isZero()) {
-            ConnectionSweep.join(this, ctx.executor(), ConnectionSweep.periodFor(protection()));
+            ConnectionSweep.join(ctx, ConnectionSweep.periodFor(protection()));
         }
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        stop();
+        stop(ctx);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        stop();
+        stop(ctx);
         ctx.fireChannelInactive();
     }
 
@@ -155,7 +152,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof CloseWebSocketFrame) {
-            closeSent(); // the close has its own timeout
+            closeSent(ctx); // the close has its own timeout
         } else if (isData(msg)) {
             used = true;
         }
@@ -167,8 +164,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     /** The sweep's look at the timeouts, at {@code now}. */
-    void tick(long now) {
-        ChannelHandlerContext ctx = Objects.requireNonNull(this.ctx, "ticked before added");
+    void tick(ChannelHandlerContext ctx, long now) {
         if (heard) {
             heard = false;
             quietSince = now;
@@ -258,23 +254,23 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return false;
     }
 
-    private void closeSent() {
+    private void closeSent(ChannelHandlerContext ctx) {
         if (state == State.OPEN || state == State.AWAITING_PONG) {
             state = State.CLOSING;
         }
         releasePing();
-        leaveSweep();
+        leaveSweep(ctx);
     }
 
-    private void stop() {
+    private void stop(ChannelHandlerContext ctx) {
         state = State.CLOSED;
         releasePing();
-        leaveSweep();
+        leaveSweep(ctx);
     }
 
-    private void leaveSweep() {
+    private void leaveSweep(ChannelHandlerContext ctx) {
         if (sweepIndex != NOT_IN_SWEEP) {
-            ConnectionSweep.leave(this, Objects.requireNonNull(ctx).executor(), ConnectionSweep.periodFor(protection()));
+            ConnectionSweep.leave(ctx, ConnectionSweep.periodFor(protection()));
         }
     }
 

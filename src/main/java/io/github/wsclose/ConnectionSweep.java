@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -31,7 +32,7 @@ final class ConnectionSweep {
     private static final ConcurrentMap<Key, ConnectionSweep> SWEEPS = new ConcurrentHashMap<>();
 
     private final EventExecutor loop;
-    private final List<ConnectionGuard> guards = new ArrayList<>();
+    private final List<ChannelHandlerContext> guards = new ArrayList<>(); // each a ConnectionGuard's
     private final ScheduledFuture<?> task;
 
     private ConnectionSweep(Key key) {
@@ -50,26 +51,27 @@ final class ConnectionSweep {
         return Duration.ofMillis(Math.max(MIN_PERIOD_MILLIS, Math.min(MAX_PERIOD_MILLIS, shortest / 10)));
     }
 
-    /** Adds {@code guard} to the sweep of {@code loop} for {@code period}, started if need be; call on {@code loop}. */
-    static void join(ConnectionGuard guard, EventExecutor loop, Duration period) {
-        ConnectionSweep sweep = SWEEPS.computeIfAbsent(new Key(loop, period.toNanos()), ConnectionSweep::new);
-        guard.sweepIndex = sweep.guards.size();
-        sweep.guards.add(guard);
+    /** Adds the guard of {@code ctx} to the sweep of its event loop for {@code period}, started if need be; call on that loop. */
+    static void join(ChannelHandlerContext ctx, Duration period) {
+        ConnectionSweep sweep = SWEEPS.computeIfAbsent(new Key(ctx.executor(), period.toNanos()), ConnectionSweep::new);
+        guard(ctx).sweepIndex = sweep.guards.size();
+        sweep.guards.add(ctx);
     }
 
     /**
-     * Takes {@code guard}, which joined with the same {@code loop} and {@code period}, out of its sweep in constant
-     * time; the last one out stops the timer. Call on {@code loop}.
+     * Takes the guard of {@code ctx}, which joined with the same {@code period}, out of its sweep in constant time;
+     * the last one out stops the timer. Call on the event loop of {@code ctx}.
      */
-    static void leave(ConnectionGuard guard, EventExecutor loop, Duration period) {
-        Key key = new Key(loop, period.toNanos());
+    static void leave(ChannelHandlerContext ctx, Duration period) {
+        ConnectionGuard guard = guard(ctx);
+        Key key = new Key(ctx.executor(), period.toNanos());
         ConnectionSweep sweep = Objects.requireNonNull(SWEEPS.get(key), "no sweep for a guard in one");
         int index = guard.sweepIndex;
         guard.sweepIndex = ConnectionGuard.NOT_IN_SWEEP;
-        ConnectionGuard last = sweep.guards.remove(sweep.guards.size() - 1);
-        if (last != guard) {
+        ChannelHandlerContext last = sweep.guards.remove(sweep.guards.size() - 1);
+        if (last != ctx) {
             sweep.guards.set(index, last);
-            last.sweepIndex = index;
+            guard(last).sweepIndex = index;
         }
         if (sweep.guards.isEmpty()) {
             sweep.task.cancel(false);
@@ -82,9 +84,14 @@ final class ConnectionSweep {
         long now = loop.ticker().nanoTime();
         for (int i = guards.size() - 1; i >= 0; i--) {
             if (i < guards.size()) {
-                guards.get(i).tick(now);
+                ChannelHandlerContext ctx = guards.get(i);
+                guard(ctx).tick(ctx, now);
             }
         }
+    }
+
+    private static ConnectionGuard guard(ChannelHandlerContext ctx) {
+        return (ConnectionGuard) ctx.handler();
     }
 
     private record Key(EventExecutor loop, long periodNanos) {
