@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #UPGRADE_GUARD}: the protections of {@link ServerOptions#protection()} before the
  *       upgrade (upgrade timeout, RFC 6455 versions only, error answers that close, no frames
  *       before the 101); at the upgrade it puts those of the WebSocket connection (keepalive,
- *       the answers to the peer's pings, idle timeout, message size and pending bytes) in its
- *       place, under generated names;</li>
+ *       the answers to the peer's pings, idle timeout, message size and pending bytes), one
+ *       handler under a generated name, in its place;</li>
  *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
  *       {@link ServerOptions#maxHttpRequestBytes()} and removed by Netty at the upgrade;</li>
  *   <li>{@value #COMPRESSION}, with compression only: the permessage-deflate negotiation
@@ -40,7 +40,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #WEBSOCKET_UPGRADE}: {@link WebSocketServerProtocolHandler} configured so that it
  *       never sends a close frame of its own ({@code handleCloseFrames(false)},
  *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, UTF-8 validation of
- *       text frames on); Netty adds its own handshake and UTF-8 handlers before it;</li>
+ *       text frames on); Netty adds its own handshake and UTF-8 handlers before it. After the
+ *       upgrade its only work would be to answer pings and drop pongs, which the connection's
+ *       protections do, so it is removed then: a message passes one handler fewer;</li>
  *   <li>a handler that leaves the checks of close frame bodies to the closing handshake;</li>
  *   <li>{@value #MESSAGE_AGGREGATOR}, with {@link ServerOptions} only: messages aggregated up to
  *       {@link ServerOptions#maxMessageBytes()}, larger ones closing with 1009;</li>

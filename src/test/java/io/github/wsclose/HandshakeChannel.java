@@ -16,6 +16,7 @@ import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,12 @@ final class HandshakeChannel implements AutoCloseable {
     static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerProtection protection, ChannelHandler... behind) {
         return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config,
                 ServerOptions.DEFAULTS.withProtection(protection), Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
+    }
+
+    /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with Netty's settings {@code protocol}. */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, WebSocketServerProtocolConfig protocol) {
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, protocol, config,
+                ServerOptions.DEFAULTS, application));
     }
 
     /** A server channel with {@code behind} between the handshake handler and the recorder, where an application's handlers sit. */

@@ -3,9 +3,15 @@ package io.github.wsclose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,6 +121,50 @@ class KeepaliveTest {
     }
 
     @Test
+    void afterTheUpgradeOneGuardStandsInThePlaceOfNettysProtocolHandlerAndDropsPongs() {
+        try (HandshakeChannel ws = upgraded()) {
+            assertThat(ws.channel.pipeline().get(WebSocketServerProtocolHandler.class)).isNull();
+            assertThat(ws.channel.pipeline().toMap().values()).filteredOn(ConnectionGuard.class::isInstance).hasSize(1);
+
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, ascii("unsolicited")));
+            assertThat(ws.applicationReads()).as("pongs are dropped, as Netty's handler did").isNull();
+        }
+    }
+
+    @Test
+    void pongsReachTheApplicationWhenNettysSettingsKeepThem() {
+        WebSocketServerProtocolConfig keepPongs = WebSocketServerProtocolConfig.newBuilder().websocketPath("/ws").dropPongFrames(false).build();
+        try (HandshakeChannel ws = upgraded(HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), keepPongs))) {
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, ascii("unsolicited")));
+
+            Object read = ws.applicationReads();
+            assertThat(read).isInstanceOf(PongWebSocketFrame.class);
+            ReferenceCountUtil.release(read);
+        }
+    }
+
+    @Test
+    void withoutAutoReadAnAnsweredPingAsksForTheNextRead() {
+        try (HandshakeChannel ws = upgraded()) {
+            AtomicInteger reads = new AtomicInteger();
+            ws.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+                @Override
+                public void read(ChannelHandlerContext ctx) {
+                    reads.incrementAndGet();
+                    ctx.read();
+                }
+            });
+            ws.channel.config().setAutoRead(false);
+            int before = reads.get();
+
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("hello")));
+
+            assertThat(ws.sentBytes()).as("answered").startsWith("8a05");
+            assertThat(reads.get()).as("the ping reached no application that could ask").isGreaterThan(before);
+        }
+    }
+
+    @Test
     void peersPingIsAnsweredWithItsPayload() {
         try (HandshakeChannel ws = upgraded()) {
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("hello")));
@@ -145,7 +195,10 @@ class KeepaliveTest {
     }
 
     private static HandshakeChannel upgraded(ServerProtection protection) {
-        HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), protection);
+        return upgraded(HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), protection));
+    }
+
+    private static HandshakeChannel upgraded(HandshakeChannel ws) {
         ws.peerSendsBytes(ascii(UpgradeGuardTest.upgradeRequest("13")));
         assertThat(new String(ByteBufUtil.decodeHexDump(ws.sentBytes()), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 101");
         ws.channel.runPendingTasks(); // the upgrade guard hands over to the connection's protections
