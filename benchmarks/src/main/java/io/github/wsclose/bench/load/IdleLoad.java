@@ -21,12 +21,14 @@ import java.util.Map;
  * <p>Variants: {@code stock} (Netty's own pipeline) and {@code ours} ({@code ServerPipeline} with its
  * defaults) for memory; {@code ours-ping-1s} (a ping after every second of quiet, so every idle
  * connection is pinged every second) and {@code ours-no-keepalive} (no pings) for the cost of
- * keepalive. Each round runs every variant once, in an order that rotates. Exits with 0 when every
+ * keepalive, beside {@code stock-ping-1s}, stock Netty with the usual keepalive recipe (an
+ * {@code IdleStateHandler} whose reader-idle event sends a ping after a second with nothing read)
+ * for what the same pings cost there. Each round runs every variant once, in an order that rotates. Exits with 0 when every
  * connection opened, 1 otherwise, and 2 on bad arguments.
  */
 public final class IdleLoad {
 
-    private static final List<String> VARIANTS = List.of("stock", "ours", "ours-ping-1s", "ours-no-keepalive");
+    private static final List<String> VARIANTS = List.of("stock", "ours", "ours-ping-1s", "ours-no-keepalive", "stock-ping-1s");
     private static final Map<String, Long> DEFAULTS = Map.of("connections", 10_000L, "idle-ms", 10_000L,
             "settle-ms", 2000L, "rounds", 1L, "concurrency", 256L, "timeout-ms", 120_000L);
 
@@ -61,6 +63,8 @@ public final class IdleLoad {
                 median(results.get("ours"), Idle::directPerConnection) - median(results.get("stock"), Idle::directPerConnection));
         System.out.printf(Locale.ROOT, "keepalive, a ping a second on each connection: %+.2f%% of a core (ours-ping-1s - ours-no-keepalive)%n",
                 (median(results.get("ours-ping-1s"), Idle::cpuShare) - median(results.get("ours-no-keepalive"), Idle::cpuShare)) * 100);
+        System.out.printf(Locale.ROOT, "stock Netty's keepalive recipe, the same pings: %+.2f%% of a core (stock-ping-1s - stock)%n",
+                (median(results.get("stock-ping-1s"), Idle::cpuShare) - median(results.get("stock"), Idle::cpuShare)) * 100);
         if (problems > 0) {
             System.out.println("FAILED: " + problems + " connections did not open");
         }

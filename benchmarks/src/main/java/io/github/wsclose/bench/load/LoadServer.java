@@ -23,9 +23,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.internal.PlatformDependent;
@@ -179,6 +183,18 @@ public final class LoadServer {
                         Echo.INSTANCE);
             }
         },
+        /**
+         * Stock Netty with the usual keepalive recipe: an {@link IdleStateHandler} in front whose reader-idle event, after
+         * a second with nothing read, has {@link StockPinger} send a ping (it has no pong timeout).
+         */
+        STOCK_PING_1S {
+            @Override
+            void configure(SocketChannel ch) {
+                ch.pipeline().addLast(new IdleStateHandler(1, 0, 0, TimeUnit.SECONDS));
+                STOCK.configure(ch);
+                ch.pipeline().addBefore(ch.pipeline().context(Echo.INSTANCE).name(), null, StockPinger.INSTANCE);
+            }
+        },
         /** Stock Netty: {@link WebSocketServerProtocolHandler} with its own close handling, the same frame size limit. */
         STOCK {
             @Override
@@ -198,6 +214,20 @@ public final class LoadServer {
                 .build();
 
         abstract void configure(SocketChannel ch);
+    }
+
+    /** Sends a ping at each reader-idle event of an upgraded connection (its HTTP codec is gone then). */
+    @ChannelHandler.Sharable
+    private static final class StockPinger extends ChannelInboundHandlerAdapter {
+        static final StockPinger INSTANCE = new StockPinger();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(HttpServerCodec.class) == null) {
+                ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     /** The application: echoes every text and binary message, flushed once per read batch, and releases the rest. */
