@@ -62,9 +62,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
 
-    /** The close frame sent when no pong came in time, as Python's websockets sends. */
+    /** The {@link #sweepIndex} of a guard that is in no sweep (no timeout to look at, or closing). */
     static final int NOT_IN_SWEEP = -1;
 
+    /** The close frame sent when no pong came in time, as Python's websockets sends. */
     static final CloseReason KEEPALIVE_TIMED_OUT = new CloseReason(CloseReason.Codes.UNEXPECTED_CONDITION, "keepalive ping timeout");
 
     private final ServerOptions options;

@@ -42,13 +42,16 @@ final class ConnectionSweep {
 
     /** How often connections with {@code protection} are looked at: a tenth of its shortest timeout, within bounds. */
     static Duration periodFor(ServerProtection protection) {
-        long shortest = Long.MAX_VALUE;
-        for (Duration timeout : List.of(protection.pingInterval(), protection.pongTimeout(), protection.idleTimeout())) {
-            if (!timeout.isZero()) {
-                shortest = Math.min(shortest, timeout.toMillis());
-            }
-        }
+        long shortest = Math.min(shortestMillis(protection.pingInterval(), protection.pongTimeout()),
+                shortestMillis(protection.idleTimeout(), Duration.ZERO));
         return Duration.ofMillis(Math.max(MIN_PERIOD_MILLIS, Math.min(MAX_PERIOD_MILLIS, shortest / 10)));
+    }
+
+    /** The shorter of two timeouts in milliseconds, zero meaning none; {@code Long.MAX_VALUE} if neither is set. */
+    private static long shortestMillis(Duration one, Duration other) {
+        long first = one.isZero() ? Long.MAX_VALUE : one.toMillis();
+        long second = other.isZero() ? Long.MAX_VALUE : other.toMillis();
+        return Math.min(first, second);
     }
 
     /** Adds the guard of {@code ctx} to the sweep of its event loop for {@code period}, started if need be; call on that loop. */
