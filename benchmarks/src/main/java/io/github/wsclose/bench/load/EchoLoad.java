@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,10 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import org.HdrHistogram.Histogram;
 
 /**
- * Data-path load tool: what the close handling costs on every message. Starts two
- * {@link ServerProcess}es, our {@code ServerPipeline} server and a stock Netty server with the same
- * echo application, opens C connections to each, and then, on rounds that alternate which server
- * goes first, keeps W text messages of S bytes in flight on every connection for a fixed time.
+ * Data-path load tool: what the close handling costs on every message. Starts three
+ * {@link ServerProcess}es, our {@code ServerPipeline} server and two identical stock Netty servers
+ * (an A/A pair, so that the machine's noise shows beside the difference) with the same echo
+ * application, opens C connections to each, and then, on rounds that rotate which server goes
+ * first, keeps W text messages of S bytes in flight on every connection for a fixed time.
  * For each round it measures messages per second, the round trip of every message (p50, p99), and
  * the server JVM's CPU time per message (all its threads, from the operating system), which shows
  * the cost even when the client saturates first.
@@ -45,21 +47,25 @@ public final class EchoLoad {
         int problems = 0;
         try (ServerProcess oursProcess = new ServerProcess(options.intValue("threads"), "ours");
                 ServerProcess stockProcess = new ServerProcess(options.intValue("threads"), "stock");
+                ServerProcess stockAgainProcess = new ServerProcess(options.intValue("threads"), "stock");
                 LoadClient client = new LoadClient(options.intValue("concurrency"))) {
-            List<Server> servers = List.of(new Server("ours", oursProcess), new Server("stock", stockProcess));
+            List<Server> servers = List.of(new Server("ours", oursProcess), new Server("stock", stockProcess),
+                    new Server("stock-2", stockAgainProcess));
             for (Server server : servers) {
                 server.connections = client.open(server.process.port(0), connections, options.longValue("timeout-ms"));
                 problems += connections - server.connections.size();
             }
             System.out.printf(Locale.ROOT, "echo: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
-            System.out.printf(Locale.ROOT, "  %-6s %-7s %10s %9s %9s %13s%n", "server", "round", "msgs/s", "p50 us", "p99 us", "cpu ns/msg");
+            System.out.printf(Locale.ROOT, "  %-7s %-7s %10s %9s %9s %13s%n", "server", "round", "msgs/s", "p50 us", "p99 us", "cpu ns/msg");
             int warmup = options.intValue("warmup");
             List<Double> cpuRatios = new ArrayList<>();
+            List<Double> aaCpuRatios = new ArrayList<>();
             for (int round = 1; round <= warmup + Math.max(1, options.intValue("rounds")); round++) {
                 boolean measured = round > warmup;
                 String label = measured ? Integer.toString(round - warmup) : "warm-up";
-                // alternate which server goes first, so that neither always runs on a warmer machine
-                List<Server> order = round % 2 == 1 ? servers : List.of(servers.get(1), servers.get(0));
+                // rotate which server goes first, so that none always runs on a warmer machine
+                List<Server> order = new ArrayList<>(servers);
+                Collections.rotate(order, round);
                 for (Server server : order) {
                     Round result = round(server, message, options);
                     problems += result.problems;
@@ -69,21 +75,16 @@ public final class EchoLoad {
                     }
                 }
                 if (measured) {
-                    cpuRatios.add(servers.get(0).cpuPerMessage.get(round - warmup - 1)
-                            / servers.get(1).cpuPerMessage.get(round - warmup - 1));
+                    double stockCpu = servers.get(1).cpuPerMessage.get(round - warmup - 1);
+                    cpuRatios.add(servers.get(0).cpuPerMessage.get(round - warmup - 1) / stockCpu);
+                    aaCpuRatios.add(servers.get(2).cpuPerMessage.get(round - warmup - 1) / stockCpu);
                 }
             }
-            Server ours = servers.get(0);
             Server stock = servers.get(1);
             System.out.println("summary (medians of the measured rounds)");
-            ours.print();
-            stock.print();
-            System.out.printf(Locale.ROOT, "ratio ours/stock: cpu/msg %.3fx (rounds %.2f-%.2fx), throughput %.3fx, p50 %.3fx, p99 %.3fx%n",
-                    Median.of(ours.cpuPerMessage) / Median.of(stock.cpuPerMessage),
-                    cpuRatios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-                    cpuRatios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
-                    Median.of(ours.throughputs) / Median.of(stock.throughputs),
-                    Median.of(ours.p50s) / Median.of(stock.p50s), Median.of(ours.p99s) / Median.of(stock.p99s));
+            servers.forEach(Server::print);
+            printRatio(servers.get(0), stock, cpuRatios, "");
+            printRatio(servers.get(2), stock, aaCpuRatios, " (A/A: two identical stock servers, the noise)");
             for (Server server : servers) {
                 server.connections.forEach(ClientConnection::abort);
                 for (ClientConnection connection : server.connections) {
@@ -95,6 +96,15 @@ public final class EchoLoad {
             System.out.println("FAILED: " + problems + " connections did not open, or stopped echoing");
         }
         System.exit(problems > 0 ? 1 : 0);
+    }
+
+    private static void printRatio(Server server, Server stock, List<Double> cpuRatios, String note) {
+        System.out.printf(Locale.ROOT, "ratio %s/stock: cpu/msg %.3fx (rounds %.2f-%.2fx), throughput %.3fx, p50 %.3fx, p99 %.3fx%s%n",
+                server.name, Median.of(server.cpuPerMessage) / Median.of(stock.cpuPerMessage),
+                cpuRatios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+                cpuRatios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
+                Median.of(server.throughputs) / Median.of(stock.throughputs),
+                Median.of(server.p50s) / Median.of(stock.p50s), Median.of(server.p99s) / Median.of(stock.p99s), note);
     }
 
     private static Round round(Server server, ByteBuf message, LoadOptions options) throws InterruptedException {
@@ -126,7 +136,7 @@ public final class EchoLoad {
     private record Round(double throughput, double p50Micros, double p99Micros, double cpuPerMessage, int problems) {
 
         void print(String server, String label) {
-            System.out.printf(Locale.ROOT, "  %-6s %-7s %10.0f %9.1f %9.1f %13.0f%n", server, label, throughput, p50Micros,
+            System.out.printf(Locale.ROOT, "  %-7s %-7s %10.0f %9.1f %9.1f %13.0f%n", server, label, throughput, p50Micros,
                     p99Micros, cpuPerMessage);
         }
     }
@@ -154,7 +164,7 @@ public final class EchoLoad {
         }
 
         void print() {
-            System.out.printf(Locale.ROOT, "  %-6s %10.0f msgs/s, p50 %.1f us, p99 %.1f us, cpu %.0f ns/msg%n", name,
+            System.out.printf(Locale.ROOT, "  %-7s %10.0f msgs/s, p50 %.1f us, p99 %.1f us, cpu %.0f ns/msg%n", name,
                     Median.of(throughputs), Median.of(p50s), Median.of(p99s), Median.of(cpuPerMessage));
         }
     }
