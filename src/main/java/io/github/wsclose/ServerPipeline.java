@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  *       upgrade (upgrade timeout, RFC 6455 versions only, error answers that close, no frames
  *       before the 101); at the upgrade it puts those of the WebSocket connection (keepalive,
  *       the answers to the peer's pings, idle timeout, message size and pending bytes), one
- *       handler under a generated name, in its place;</li>
+ *       handler, in its place;</li>
  *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
  *       {@link ServerOptions#maxHttpRequestBytes()} and removed by Netty at the upgrade;</li>
  *   <li>{@value #COMPRESSION}, with compression only: the permessage-deflate negotiation
@@ -88,6 +88,7 @@ public final class ServerPipeline {
 
     static final String CLOSE_BODY_HANDOVER = "ws-close-body-handover";
     static final String RESERVED_BITS = "ws-reserved-bits";
+    static final String CONNECTION_GUARD = "ws-connection-guard";
 
     private ServerPipeline() {
     }

@@ -216,7 +216,9 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         ChannelPipeline pipeline = ctx.pipeline();
         ChannelHandlerContext reservedBits = pipeline.context(ReservedBits.class);
         String at = reservedBits == null ? ctx.name() : reservedBits.name();
-        pipeline.addAfter(at, null, new ConnectionGuard(options, dropPongs, handshake));
+        // a name of ours spares Netty generating one (a per-thread cache and a scan) on every upgrade
+        String name = pipeline.context(ServerPipeline.CONNECTION_GUARD) == null ? ServerPipeline.CONNECTION_GUARD : null;
+        pipeline.addAfter(at, name, new ConnectionGuard(options, dropPongs, handshake));
     }
 
     private void answer(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, HttpResponseStatus status, String text) {
