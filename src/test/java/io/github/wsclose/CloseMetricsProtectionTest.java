@@ -112,7 +112,7 @@ class CloseMetricsProtectionTest {
     @Test
     void upgradeToAPathNobodyServesIsNotFound() {
         try (HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), meters.handler)) {
-            ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").replace("/ws", "/elsewhere").getBytes(StandardCharsets.US_ASCII));
+            ws.peerSendsBytes(HandshakeChannel.upgradeRequest("13").replace("/ws", "/elsewhere").getBytes(StandardCharsets.US_ASCII));
             ((FullHttpRequest) ws.applicationReads()).release();
             ws.channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND));
 

@@ -114,7 +114,7 @@ class FloodTest {
             offender.setReceiveBufferSize(4096); // before connecting, so that the window stays small
             offender.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
             OutputStream out = offender.getOutputStream();
-            out.write(ascii(UpgradeGuardTest.upgradeRequest("13")));
+            out.write(ascii(HandshakeChannel.upgradeRequest("13")));
             InputStream in = offender.getInputStream();
             for (int matched = 0; matched < 4; ) { // reads the 101 response, as a client MUST before it sends frames, then never again
                 int b = in.read();

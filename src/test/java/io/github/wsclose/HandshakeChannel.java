@@ -44,15 +44,6 @@ final class HandshakeChannel implements AutoCloseable {
     /** Recorded in {@link #events()} when {@code channelInactive} reaches the application. */
     static final String INACTIVE = Recorder.INACTIVE;
 
-    private static final String UPGRADE_REQUEST = """
-            GET /ws HTTP/1.1\r
-            Host: 127.0.0.1\r
-            Upgrade: websocket\r
-            Connection: Upgrade\r
-            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
-            Sec-WebSocket-Version: 13\r
-            \r
-            """;
 
 
     final EmbeddedChannel channel;
@@ -115,6 +106,12 @@ final class HandshakeChannel implements AutoCloseable {
         return new HandshakeChannel(ClosingHandshakeConfig.client());
     }
 
+    /** A client's upgrade request for path {@code /ws} with the key of RFC 6455 §1.3, asking for WebSocket {@code version}. */
+    static String upgradeRequest(String version) {
+        return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " + version + "\r\n\r\n";
+    }
+
     /**
      * A frame as a client sends it (RFC 6455 §5.3): {@code firstByte} (FIN, RSV and opcode), the
      * payload length (at most 125) with the mask bit, a masking key and the masked payload.
@@ -128,7 +125,7 @@ final class HandshakeChannel implements AutoCloseable {
      * and checks the 101 response and the event that follows it.
      */
     void upgrade() {
-        peerSendsBytes(UPGRADE_REQUEST.getBytes(StandardCharsets.US_ASCII));
+        peerSendsBytes(upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
 
         String response = new String(ByteBufUtil.decodeHexDump(sentBytes()), StandardCharsets.US_ASCII);
         assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols")

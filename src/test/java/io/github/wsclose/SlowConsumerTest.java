@@ -76,7 +76,7 @@ class SlowConsumerTest {
     /** A server pipeline on an {@code EmbeddedChannel}, upgraded, with nothing left to read on the wire. */
     private static HandshakeChannel upgraded() {
         HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
-        ws.peerSendsBytes(UpgradeGuardTest.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
+        ws.peerSendsBytes(HandshakeChannel.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
         ws.sentBytes();
         ws.channel.runPendingTasks();
         return ws;

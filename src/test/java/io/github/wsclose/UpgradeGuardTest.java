@@ -66,7 +66,7 @@ class UpgradeGuardTest {
     void upgradedConnectionOutlivesTheUpgradeTimeout() {
         try (HandshakeChannel ws = serverPipeline()) {
             ws.advance(JUST_UNDER);
-            assertThat(response(ws, upgradeRequest("13"))).startsWith("HTTP/1.1 101 Switching Protocols");
+            assertThat(response(ws, HandshakeChannel.upgradeRequest("13"))).startsWith("HTTP/1.1 101 Switching Protocols");
 
             ws.advance(Duration.ofHours(1));
 
@@ -80,7 +80,7 @@ class UpgradeGuardTest {
     @ValueSource(strings = {"13", "8", "7"})
     void rfc6455VersionsUpgrade(String version) {
         try (HandshakeChannel ws = serverPipeline()) {
-            assertThat(response(ws, upgradeRequest(version))).startsWith("HTTP/1.1 101 Switching Protocols");
+            assertThat(response(ws, HandshakeChannel.upgradeRequest(version))).startsWith("HTTP/1.1 101 Switching Protocols");
             assertThat(ws.channel.isOpen()).isTrue();
         }
     }
@@ -93,7 +93,7 @@ class UpgradeGuardTest {
     })
     void otherVersionsGet426AndAreClosed(String version, String body) {
         try (HandshakeChannel ws = serverPipeline()) {
-            assertThat(response(ws, upgradeRequest(version)))
+            assertThat(response(ws, HandshakeChannel.upgradeRequest(version)))
                     .startsWith("HTTP/1.1 426 Upgrade Required\r\n")
                     .containsIgnoringCase("sec-websocket-version: 13\r\n")
                     .containsIgnoringCase("connection: close\r\n")
@@ -151,7 +151,7 @@ class UpgradeGuardTest {
     @Test
     void oversizedKeepAliveRequestIsAnswered413AndClosed() {
         try (HandshakeChannel ws = serverPipeline()) {
-            String tooLarge = upgradeRequest("13").replace("\r\n\r\n", "\r\nContent-Length: 100000\r\n\r\n");
+            String tooLarge = HandshakeChannel.upgradeRequest("13").replace("\r\n\r\n", "\r\nContent-Length: 100000\r\n\r\n");
 
             // Netty's aggregator answers 413 and would keep a keep-alive connection open
             assertThat(response(ws, tooLarge)).startsWith("HTTP/1.1 413 Request Entity Too Large\r\n")
@@ -163,7 +163,7 @@ class UpgradeGuardTest {
     @Test
     void applicationsErrorAnswerToAnUpgradeClosesTheConnection() {
         try (HandshakeChannel ws = serverPipeline()) {
-            ws.peerSendsBytes(ascii(upgradeRequest("13").replace("/ws", "/elsewhere")));
+            ws.peerSendsBytes(ascii(HandshakeChannel.upgradeRequest("13").replace("/ws", "/elsewhere")));
             FullHttpRequest request = (FullHttpRequest) ws.applicationReads();
             request.release();
 
@@ -195,7 +195,7 @@ class UpgradeGuardTest {
     @Test
     void framesSentWithTheUpgradeRequestFailTheConnectionWith1002() {
         try (HandshakeChannel ws = serverPipeline()) {
-            byte[] request = ascii(upgradeRequest("13"));
+            byte[] request = ascii(HandshakeChannel.upgradeRequest("13"));
             byte[] close = HandshakeChannel.maskedFrame(0x88, new byte[] {0x03, (byte) 0xE8});
             byte[] both = new byte[request.length + close.length];
             System.arraycopy(request, 0, both, 0, request.length);
@@ -216,7 +216,7 @@ class UpgradeGuardTest {
     @Test
     void framesSentAfterTheResponseAreProcessed() {
         try (HandshakeChannel ws = serverPipeline()) {
-            response(ws, upgradeRequest("13"));
+            response(ws, HandshakeChannel.upgradeRequest("13"));
 
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x88, new byte[] {0x03, (byte) 0xE8}));
 
@@ -250,11 +250,6 @@ class UpgradeGuardTest {
     private static void assertClosedWith(HandshakeChannel ws, UpgradeRejected.Reason reason, HttpResponseStatus status) {
         assertThat(ws.channel.isOpen()).as("closed once answered").isFalse();
         assertThat(ws.events()).containsExactly(new UpgradeRejected(reason, status), HandshakeChannel.INACTIVE);
-    }
-
-    static String upgradeRequest(String version) {
-        return "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " + version + "\r\n\r\n";
     }
 
     private static String response(HandshakeChannel ws, String request) {

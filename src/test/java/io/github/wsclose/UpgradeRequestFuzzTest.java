@@ -35,7 +35,7 @@ class UpgradeRequestFuzzTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(1500);
     private static final int MUTATIONS = 300;
-    private static final String GOOD = UpgradeGuardTest.upgradeRequest("13");
+    private static final String GOOD = HandshakeChannel.upgradeRequest("13");
     private static final String UPGRADED = "upgraded";
     private static final Pattern RFC6455_VERSION = Pattern.compile("\r\nSec-WebSocket-Version: (13|8|7)\r\n");
 
