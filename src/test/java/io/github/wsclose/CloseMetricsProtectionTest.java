@@ -150,7 +150,6 @@ class CloseMetricsProtectionTest {
     private HandshakeChannel upgraded(ServerProtection protection) {
         HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), protection, meters.handler);
         ws.upgrade();
-        ws.channel.runPendingTasks(); // the upgrade guard hands over to the connection's protections
         assertThat(meters.active()).isEqualTo(1);
         return ws;
     }

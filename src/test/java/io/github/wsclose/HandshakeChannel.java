@@ -121,8 +121,9 @@ final class HandshakeChannel implements AutoCloseable {
     }
 
     /**
-     * On a {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)} channel: sends the HTTP upgrade request
-     * and checks the 101 response and the event that follows it.
+     * On a {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)} channel: sends the HTTP upgrade request,
+     * checks the 101 response and the event that follows it, and runs what the upgrade leaves to the event loop, so
+     * that the connection's protections are in place.
      */
     void upgrade() {
         peerSendsBytes(upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
@@ -131,6 +132,7 @@ final class HandshakeChannel implements AutoCloseable {
         assertThat(response).startsWith("HTTP/1.1 101 Switching Protocols")
                 .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); // the accept key of RFC 6455 §1.3
         assertThat(recorder.events()).hasAtLeastOneElementOfType(WebSocketServerProtocolHandler.HandshakeComplete.class);
+        channel.runPendingTasks(); // what the upgrade leaves to the event loop: the upgrade guard hands over to the connection's protections
     }
 
     /** The peer sends a close frame carrying {@code reason} (an empty one for 1005 without a message). */

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -76,9 +75,7 @@ class SlowConsumerTest {
     /** A server pipeline on an {@code EmbeddedChannel}, upgraded, with nothing left to read on the wire. */
     private static HandshakeChannel upgraded() {
         HandshakeChannel ws = HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server());
-        ws.peerSendsBytes(HandshakeChannel.upgradeRequest("13").getBytes(StandardCharsets.US_ASCII));
-        ws.sentBytes();
-        ws.channel.runPendingTasks();
+        ws.upgrade();
         return ws;
     }
 
