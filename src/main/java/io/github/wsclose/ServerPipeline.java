@@ -271,14 +271,16 @@ public final class ServerPipeline {
         if (Objects.requireNonNull(close, "close").role() != ClosingHandshakeConfig.Role.SERVER) {
             throw new IllegalArgumentException("a server pipeline needs a server configuration, got " + close.role());
         }
-        WebSocketServerProtocolConfig built = protocol.toBuilder()
-                .handleCloseFrames(false) // close frames reach the ClosingHandshakeHandler
-                .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
+        WebSocketDecoderConfig decoder = protocol.decoderConfig().toBuilder()
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
                 .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
                 .build();
-        // every connection's handshaker and frame decoder hold the decoder settings as long as it lives: share them
-        WebSocketServerProtocolConfig closeHandledByUs = built.toBuilder().decoderConfig(shared(built.decoderConfig())).build();
+        WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
+                .handleCloseFrames(false) // close frames reach the ClosingHandshakeHandler
+                .sendCloseFrame(null) // channel.close() sends no close frame of Netty's own
+                // every connection's handshaker and frame decoder hold the decoder settings as long as it lives: share them
+                .decoderConfig(shared(decoder))
+                .build();
         PerMessageDeflateConfig compression = options.compressionOrNull();
         if (compression != null) {
             pipeline.addLast(COMPRESSION, new WebSocketServerExtensionHandler(
