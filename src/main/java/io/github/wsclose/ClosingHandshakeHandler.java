@@ -113,7 +113,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
      */
     public static CompletableFuture<CloseReport> closeReport(Channel channel) {
         Objects.requireNonNull(channel, "channel");
-        // made when first asked for or when the connection ends, whichever comes first; there to stay once made
+        // made when first asked for or when the connection ends, whichever comes first; there to stay once made.
+        // Looked for again after the pipeline: the connection may have ended, and its handler left, meanwhile.
         if (!channel.hasAttr(REPORT) && channel.pipeline().get(ClosingHandshakeHandler.class) == null && !channel.hasAttr(REPORT)) {
             throw new IllegalArgumentException("no ClosingHandshakeHandler in the pipeline of " + channel);
         }
