@@ -20,6 +20,7 @@ class ClosingHandshakeConfigTest {
     void serverDefaults() {
         assertThat(ClosingHandshakeConfig.server())
                 .isEqualTo(new ClosingHandshakeConfig(Role.SERVER, Duration.ofSeconds(5), false, GOING_AWAY));
+        assertThat(ClosingHandshakeConfig.server()).as("one instance, held by every connection").isSameAs(ClosingHandshakeConfig.server());
     }
 
     @Test

@@ -125,6 +125,7 @@ class KeepaliveTest {
         try (HandshakeChannel ws = upgraded()) {
             assertThat(ws.channel.pipeline().get(WebSocketServerProtocolHandler.class)).isNull();
             assertThat(ws.channel.pipeline().toMap().values()).filteredOn(ConnectionGuard.class::isInstance).hasSize(1);
+            assertThat(ws.channel.pipeline().get(ServerPipeline.CONNECTION_GUARD)).as("under a name of ours").isInstanceOf(ConnectionGuard.class);
 
             ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x8A, ascii("unsolicited")));
             assertThat(ws.applicationReads()).as("pongs are dropped, as Netty's handler did").isNull();
