@@ -40,7 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><td>{@value #PING_RTT}</td><td>timer</td><td>-</td><td>keepalive round trips: at each
  *       report, its {@link CloseReport#lastPingRoundTrip()}, if a pong answered a ping</td></tr>
  *   <tr><td>{@value #UPGRADES_REJECTED}</td><td>counter</td><td>reason</td><td>connections that
- *       never became WebSocket connections: one per {@link UpgradeRejected} event</td></tr>
+ *       never became WebSocket connections: one per {@link UpgradeRejected} event; those a drain
+ *       refused have {@code reason=drain}</td></tr>
+ *   <tr><td>{@value #DRAINING}</td><td>gauge</td><td>-</td><td>with
+ *       {@link #bindTo(MeterRegistry, GracefulDrain)} only: 1 while the drain is
+ *       {@link GracefulDrain.Phase#DRAINING}, 0 before and after</td></tr>
  * </table>
  *
  * <p>The {@code code} tag is the code of {@link CloseReport#reason()} (RFC 6455 §7.1.5: of the
@@ -73,6 +77,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
     static final String CLOSE_DURATION = "websocket.close.duration";
     static final String PING_RTT = "websocket.ping.rtt";
     static final String UPGRADES_REJECTED = "websocket.upgrades.rejected";
+    static final String DRAINING = "websocket.draining";
 
 
     private static final AttributeKey<Boolean> OPEN = AttributeKey.valueOf(CloseMetrics.class, "open");
@@ -118,6 +123,26 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
                     + " exists): bind once per registry and add the same handler to every channel");
         }
         return new CloseMetrics(registry);
+    }
+
+    /**
+     * As {@link #bindTo(MeterRegistry)}, with a {@value #DRAINING} gauge that shows whether
+     * {@code drain} is in progress.
+     *
+     * @param registry where the meters go
+     * @param drain    the server's drain
+     * @return the handler that feeds them, sharable by every channel
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the registry already has a {@value #ACTIVE} gauge
+     */
+    public static CloseMetrics bindTo(MeterRegistry registry, GracefulDrain drain) {
+        Objects.requireNonNull(drain, "drain");
+        CloseMetrics metrics = bindTo(registry);
+        Gauge.builder(DRAINING, drain, d -> d.phase() == GracefulDrain.Phase.DRAINING ? 1 : 0)
+                .description("1 while the server drains its connections, 0 before and after")
+                .strongReference(true)
+                .register(registry);
+        return metrics;
     }
 
     @Override

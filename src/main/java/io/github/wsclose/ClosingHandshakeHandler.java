@@ -304,9 +304,20 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         return frame == null ? closeNow(cause) : failConnection(frame, cause);
     }
 
-    /** Starts the close with {@code reason} as a drain, and returns the report's future; null before the upgrade. */
+    /**
+     * Starts the close with {@code reason} as a drain, after telling the application with a
+     * {@link DrainNotice} if the connection is open, and returns the report's future; null before the upgrade.
+     */
     @Nullable CompletableFuture<CloseReport> drain(CloseReason reason) {
+        if (state.state() == State.OPEN) {
+            ctx().fireUserEventTriggered(new DrainNotice(reason)); // what the application writes now goes before the close frame
+        }
         return startClose(reason, Cause.DRAIN) ? report() : null;
+    }
+
+    /** The close timeout of this connection's handshakes, which a drain must leave room for before its deadline. */
+    Duration closeTimeout() {
+        return config.closeTimeout();
     }
 
     private void peerClosedFirst(ChannelHandlerContext ctx, CloseReason peer) {

@@ -4,45 +4,146 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Closes many WebSocket connections at once with one close reason, as a server does before a
- * deploy or restart: every connection gets a close frame ({@code 1001 GOING_AWAY},
- * {@code 1012 SERVICE_RESTART}, {@code 1013 TRY_AGAIN_LATER} …) and its closing handshake runs;
- * those still open at the deadline are closed at once.
+ * Takes a server out of service without losing a client: the drain of a deploy or restart.
+ * Its lifecycle is {@link Phase#SERVING} → {@link Phase#DRAINING} → {@link Phase#DRAINED}.
  *
  * <pre>{@code
- * GracefulDrain.drain(channels, new CloseReason(Codes.SERVICE_RESTART, "deploy"), Duration.ofSeconds(5))
- *     .thenAccept(result -> log.info("drained {}", result));
+ * GracefulDrain drain = new GracefulDrain("/ready");          // GET /ready: 200, then 503
+ * ServerOptions options = ServerOptions.DEFAULTS.withDrain(drain);
+ * // every pipeline: ServerPipeline.configure(ch.pipeline(), "/ws", ClosingHandshakeConfig.server(), options, app);
+ * // on SIGTERM:
+ * drain.start(DrainPlan.of(new CloseReason(Codes.SERVICE_RESTART, "deploy"), Duration.ofSeconds(30))
+ *         .withReadinessDelay(Duration.ofSeconds(5))
+ *         .withSpread(Duration.ofSeconds(20)))
+ *     .thenAccept(result -> log.info("drained {}", result));      // then close the listening channel
  * }</pre>
  *
- * <p>Connections are those of the group that have a {@link ClosingHandshakeHandler} and
- * completed the WebSocket upgrade; other channels of the group are closed and not counted (one
- * of a {@link ServerPipeline} that has not finished its upgrade fires
- * {@link UpgradeRejected.Reason#DRAIN UpgradeRejected(DRAIN)} first), so that a drain leaves
- * nothing open.
- * Thread-safe: call from any thread.
+ * <p>Every channel of a pipeline built with {@link ServerOptions#withDrain(GracefulDrain)} joins
+ * the drain. Once {@link #start(DrainPlan) started}, at once and before any close frame:
+ * <ul>
+ *   <li>the readiness path, if the drain has one, answers {@code 503 Service Unavailable} with
+ *       {@code Retry-After} instead of {@code 200 OK}, so that load balancers stop sending new
+ *       clients;</li>
+ *   <li>every WebSocket upgrade request is answered {@code 503} with {@code Retry-After} and
+ *       {@code Connection: close}, and fires {@link UpgradeRejected.Reason#DRAIN
+ *       UpgradeRejected(DRAIN)}: a load balancer that has not noticed yet gets an answer it can
+ *       retry on another server, which it would not get from a closed listening socket. Keep the
+ *       server's listening channel open until the drain's future completes.</li>
+ * </ul>
+ * After the plan's {@link DrainPlan#readinessDelay() readiness delay}, each connection gets, at
+ * its own moment in the plan's {@link DrainPlan#spread() spread} window, a {@link DrainNotice}
+ * event (its last chance to send a message) and then its close frame, and its closing handshake
+ * runs; those still open at the deadline are closed at once. The moments are random and even:
+ * the window is cut into one slot per connection, in a random order, and each connection's close
+ * frame goes at a random moment of its slot, so that no 100 ms of the window holds more than
+ * {@code ⌈connections × 100 ms / window⌉ + 1} close frames. Channels of the drain that are not
+ * WebSocket connections are closed at their moment too (one that has not finished its upgrade
+ * fires {@code UpgradeRejected(DRAIN)} first), so that a drain leaves nothing open.
+ *
+ * <p>A drain runs once: {@link #start(DrainPlan)} a second time fails. {@link #drain(ChannelGroup,
+ * CloseReason, Duration)} drains a group of the caller's all at once, without a lifecycle.
+ *
+ * <p>Thread-safe: call from any thread; one instance serves every pipeline of a server.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1">RFC 6455 §7.4.1</a>
+ * @see DrainPlan
  */
 public final class GracefulDrain {
 
-    private GracefulDrain() {
+    private final @Nullable String readinessPath;
+    private final EventExecutor timer; // times the readiness delay, which holds the drain open even with no connection
+    private final ChannelGroup channels = new DefaultChannelGroup("drain", GlobalEventExecutor.INSTANCE);
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.SERVING);
+    private final AtomicInteger refusedUpgrades = new AtomicInteger();
+    private volatile long deadlineNanos; // System.nanoTime() at the deadline, once started
+
+    /** A drain without a readiness path: pipelines answer upgrades 503 while it drains. */
+    public GracefulDrain() {
+        this.readinessPath = null;
+        this.timer = GlobalEventExecutor.INSTANCE;
     }
 
     /**
-     * Starts the closing handshake on every connection of {@code channels} and returns a
+     * A drain whose pipelines also answer {@code GET} and {@code HEAD} requests for
+     * {@code readinessPath}: {@code 200 OK} while serving, {@code 503 Service Unavailable} with
+     * {@code Retry-After} from the start of the drain on. Other methods get {@code 405}.
+     *
+     * @param readinessPath the request path of the readiness check, such as {@code "/ready"}
+     * @throws IllegalArgumentException if {@code readinessPath} does not start with {@code /}
+     */
+    public GracefulDrain(String readinessPath) {
+        if (!Objects.requireNonNull(readinessPath, "readinessPath").startsWith("/")) {
+            throw new IllegalArgumentException("readinessPath must start with /: \"" + readinessPath + "\"");
+        }
+        this.readinessPath = readinessPath;
+        this.timer = GlobalEventExecutor.INSTANCE;
+    }
+
+    /** A drain whose readiness delay {@code timer} times; for tests on virtual time. */
+    GracefulDrain(@Nullable String readinessPath, EventExecutor timer) {
+        this.readinessPath = readinessPath;
+        this.timer = timer;
+    }
+
+    /**
+     * Where the drain stands; {@link Phase#DRAINING} from the moment {@link #start(DrainPlan)} is called.
+     *
+     * @return the phase
+     */
+    public Phase phase() {
+        return phase.get();
+    }
+
+    /**
+     * The request path of the readiness check, if the drain has one.
+     *
+     * @return the path, or empty
+     */
+    public Optional<String> readinessPath() {
+        return Optional.ofNullable(readinessPath);
+    }
+
+    /**
+     * Starts the drain of every connection that joined it: readiness fails at once, then the
+     * close frames go as {@code plan} says.
+     *
+     * @param plan the close frame, readiness delay, spread and deadline
+     * @return the counts of the drain, once every connection has closed, at the latest shortly
+     *         after the plan's deadline; it never completes exceptionally
+     * @throws NullPointerException  if {@code plan} is null
+     * @throws IllegalStateException if the drain was started before
+     */
+    public CompletableFuture<Result> start(DrainPlan plan) {
+        return run(channels, Objects.requireNonNull(plan, "plan"));
+    }
+
+    /**
+     * Starts the closing handshake on every connection of {@code channels} at once and returns a
      * future that completes when all of them have closed, at the latest shortly after
      * {@code deadline}. It never completes exceptionally.
+     *
+     * <pre>{@code
+     * GracefulDrain.drain(channels, new CloseReason(Codes.SERVICE_RESTART, "deploy"), Duration.ofSeconds(5))
+     *     .thenAccept(result -> log.info("drained {}", result));
+     * }</pre>
      *
      * @param channels the connections to close; those that are not WebSocket connections are
      *                 closed and not counted
@@ -54,66 +155,112 @@ public final class GracefulDrain {
      */
     public static CompletableFuture<Result> drain(ChannelGroup channels, CloseReason reason, Duration deadline) {
         Objects.requireNonNull(channels, "channels");
-        Objects.requireNonNull(reason, "reason").requireSendable();
-        if (Objects.requireNonNull(deadline, "deadline").isNegative()) {
-            throw new IllegalArgumentException("deadline must not be negative: " + deadline);
-        }
-        long deadlineNanos = deadline.toNanos();
+        return new GracefulDrain().run(channels, DrainPlan.of(reason, deadline));
+    }
+
+    /** Pipelines built with this drain join it. */
+    void join(Channel channel) {
+        channels.add(channel);
+    }
+
+    /** An upgrade request was answered 503 because the drain has started. */
+    void upgradeRefused() {
+        refusedUpgrades.incrementAndGet();
+    }
+
+    /** The {@code Retry-After} of a 503: the seconds left until the deadline, at least 1. */
+    int retryAfterSeconds() {
+        long left = deadlineNanos - System.nanoTime();
+        return (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left + TimeUnit.SECONDS.toNanos(1) - 1));
+    }
+
+    private CompletableFuture<Result> run(Iterable<Channel> group, DrainPlan plan) {
         long start = System.nanoTime();
-        AtomicInteger forced = new AtomicInteger();
-        List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>();
-        for (Channel channel : channels) {
-            reports.add(drainOne(channel, reason, deadlineNanos, forced));
+        deadlineNanos = start + plan.deadline().toNanos(); // before the phase: a 503 reads it once it sees DRAINING
+        if (!phase.compareAndSet(Phase.SERVING, Phase.DRAINING)) {
+            throw new IllegalStateException("drain already started: " + phase.get());
         }
+        List<Connection> connections = new ArrayList<>();
+        for (Channel channel : group) {
+            connections.add(new Connection(channel, channel.pipeline().get(ClosingHandshakeHandler.class)));
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        Collections.shuffle(connections, random); // the order of the slots
+        Schedule schedule = Schedule.of(plan, connections);
+        AtomicInteger forced = new AtomicInteger();
+        List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>(connections.size());
+        for (int slot = 0; slot < connections.size(); slot++) {
+            long at = schedule.moment(slot, connections.size(), random.nextDouble());
+            reports.add(drainOne(connections.get(slot), plan, at, forced));
+        }
+        // the listening socket stays open at least until load balancers have seen the readiness check fail
+        reports.add(readinessDelayOver(schedule.readinessDelay));
         return CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            int connections = 0;
+            int upgraded = 0;
             int clean = 0;
             for (CompletableFuture<@Nullable CloseReport> report : reports) {
                 CloseReport closed = report.join();
                 if (closed != null) {
-                    connections++;
+                    upgraded++;
                     clean += closed.clean() ? 1 : 0;
                 }
             }
-            return new Result(connections, clean, connections - clean - forced.get(), forced.get(),
-                    Duration.ofNanos(System.nanoTime() - start));
+            phase.set(Phase.DRAINED);
+            return new Result(upgraded, clean, upgraded - clean - forced.get(), forced.get(), refusedUpgrades.get(),
+                    Duration.ofNanos(schedule.readinessDelay), Duration.ofNanos(schedule.window),
+                    schedule.window < plan.spread().toNanos(), Duration.ofNanos(System.nanoTime() - start));
         });
     }
 
-    /** Completes with the connection's report, or with null for a channel that is not a WebSocket connection. */
-    private static CompletableFuture<@Nullable CloseReport> drainOne(Channel channel, CloseReason reason,
-            long deadlineNanos, AtomicInteger forced) {
-        CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
-        ClosingHandshakeHandler handshake = channel.pipeline().get(ClosingHandshakeHandler.class);
-        if (handshake == null) {
-            channel.close().addListener(closed -> done.complete(null));
-            return done;
+    /** Completes with null when the readiness delay is over. */
+    private CompletableFuture<@Nullable CloseReport> readinessDelayOver(long delay) {
+        CompletableFuture<@Nullable CloseReport> over = new CompletableFuture<>();
+        if (delay == 0) {
+            over.complete(null);
+        } else {
+            timer.schedule(() -> over.complete(null), delay, TimeUnit.NANOSECONDS);
         }
+        return over;
+    }
+
+    /**
+     * Closes one channel {@code at} nanoseconds after the start; completes with the connection's
+     * report, or with null for a channel that is not a WebSocket connection.
+     */
+    private CompletableFuture<@Nullable CloseReport> drainOne(Connection connection, DrainPlan plan, long at,
+            AtomicInteger forced) {
+        CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
+        Channel channel = connection.channel;
         EventLoop loop = channel.eventLoop();
         long queued = loop.ticker().nanoTime();
-        loop.execute(() -> {
-            CompletableFuture<CloseReport> report = handshake.drain(reason);
+        Runnable close = () -> {
+            ClosingHandshakeHandler handshake = connection.handshake;
+            CompletableFuture<CloseReport> report = handshake == null ? null : handshake.drain(plan.reason());
             if (report == null) {
                 closeNotUpgraded(channel).addListener(closed -> done.complete(null));
-            } else {
-                // the deadline counts from the start of the drain, however long this task waited for its turn
-                long left = Math.max(0, deadlineNanos - (loop.ticker().nanoTime() - queued));
-                Future<?> force = loop.schedule(
-                        () -> forceClose(handshake, report, forced), left, TimeUnit.NANOSECONDS);
-                report.whenComplete((closed, never) -> {
-                    force.cancel(false);
-                    done.complete(closed);
-                });
+                return;
             }
-        });
+            // the deadline counts from the start of the drain, however long this task waited for its turn
+            long left = Math.max(0, plan.deadline().toNanos() - (loop.ticker().nanoTime() - queued));
+            Future<?> force = loop.schedule(() -> forceClose(handshake, report, forced), left, TimeUnit.NANOSECONDS);
+            report.whenComplete((closed, never) -> {
+                force.cancel(false);
+                done.complete(closed);
+            });
+        };
+        if (at == 0) {
+            loop.execute(close);
+        } else {
+            loop.schedule(close, at, TimeUnit.NANOSECONDS);
+        }
         return done;
     }
 
     /** Closes a channel that is not a WebSocket connection, through its upgrade guard if it has one. Call on the event loop. */
-    private static ChannelFuture closeNotUpgraded(Channel channel) {
+    private ChannelFuture closeNotUpgraded(Channel channel) {
         UpgradeGuard guard = channel.pipeline().get(UpgradeGuard.class);
-        if (guard != null) {
-            guard.drain(); // the application hears of it: UpgradeRejected(DRAIN)
+        if (guard != null && guard.drain()) { // the application hears of it: UpgradeRejected(DRAIN)
+            refusedUpgrades.incrementAndGet();
         }
         return channel.close();
     }
@@ -126,15 +273,61 @@ public final class GracefulDrain {
         }
     }
 
+    /** A channel of the drain and its closing handshake, null if it has none. */
+    private record Connection(Channel channel, @Nullable ClosingHandshakeHandler handshake) {
+    }
+
+    /**
+     * When the close frames go, in nanoseconds from the start: the readiness delay, cut to the
+     * deadline, then a window of the plan's spread, shortened so that the last close frame has the
+     * longest close timeout of the connections before the deadline.
+     */
+    private record Schedule(long readinessDelay, long window) {
+
+        static Schedule of(DrainPlan plan, List<Connection> connections) {
+            long deadline = plan.deadline().toNanos();
+            long delay = Math.min(plan.readinessDelay().toNanos(), deadline);
+            long closeTimeout = 0;
+            for (Connection connection : connections) {
+                if (connection.handshake != null) {
+                    closeTimeout = Math.max(closeTimeout, connection.handshake.closeTimeout().toNanos());
+                }
+            }
+            return new Schedule(delay, Math.max(0, Math.min(plan.spread().toNanos(), deadline - delay - closeTimeout)));
+        }
+
+        /** The moment of slot {@code slot} of {@code slots}, {@code random} (in [0, 1)) into the slot. */
+        long moment(int slot, int slots, double random) {
+            return readinessDelay + (long) (window * ((slot + random) / slots));
+        }
+    }
+
+    /** Where a drain stands. */
+    public enum Phase {
+        /** Not started: readiness answers 200 and upgrades are served. */
+        SERVING,
+        /** Started: readiness and upgrades answer 503, and the connections are being closed. */
+        DRAINING,
+        /** Every connection of the drain has closed; readiness and upgrades still answer 503. */
+        DRAINED
+    }
+
     /**
      * What a drain did.
      *
-     * @param connections the WebSocket connections it closed
-     * @param clean       those whose closing handshake completed cleanly
-     * @param unclean     those that ended before the deadline without a clean handshake
-     * @param forced      those still open at the deadline and closed then
-     * @param took        from the start of the drain until the last connection closed
+     * @param connections     the WebSocket connections it closed
+     * @param clean           those whose closing handshake completed cleanly
+     * @param unclean         those that ended before the deadline without a clean handshake
+     * @param forced          those still open at the deadline and closed then
+     * @param refusedUpgrades connections refused their upgrade while the drain ran: answered 503,
+     *                        or closed before their upgrade completed (each fired
+     *                        {@code UpgradeRejected(DRAIN)})
+     * @param readinessDelay  from the start until the first close frame could go
+     * @param spread          the window the close frames were spread over
+     * @param spreadShortened whether that window is shorter than the plan's, to fit the deadline
+     * @param took            from the start of the drain until the last connection closed
      */
-    public record Result(int connections, int clean, int unclean, int forced, Duration took) {
+    public record Result(int connections, int clean, int unclean, int forced, int refusedUpgrades,
+            Duration readinessDelay, Duration spread, boolean spreadShortened, Duration took) {
     }
 }

@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  *       offers it (RFC 7692)</td></tr>
  *   <tr><td>{@link #protection()}</td><td>{@link ServerProtection#defaults()}</td><td>the timeouts
  *       and limits by which the server closes connections on its own</td></tr>
+ *   <tr><td>{@link #drain()}</td><td>none</td><td>the {@link GracefulDrain} every connection joins:
+ *       its readiness path is answered, and upgrades get 503 once it has started</td></tr>
  * </table>
  *
  * @param maxHttpRequestBytes the largest HTTP request body aggregated, positive
@@ -33,17 +35,18 @@ import org.jspecify.annotations.Nullable;
  * @param maxMessageBytes     the largest message, positive
  * @param compressionOrNull   permessage-deflate settings, or null for none
  * @param protection          the server's own closes: upgrade timeout, keepalive, idle and slow-consumer limits
+ * @param drainOrNull         the drain every connection joins, or null for none
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-10.4">RFC 6455 §10.4</a>
  */
 public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxMessageBytes,
-        @Nullable PerMessageDeflateConfig compressionOrNull, ServerProtection protection) {
+        @Nullable PerMessageDeflateConfig compressionOrNull, ServerProtection protection, @Nullable GracefulDrain drainOrNull) {
 
     /** The default of each size limit: 64 KiB. */
     public static final int DEFAULT_MAX_BYTES = 65536;
 
     /** 64 KiB for HTTP requests, frames and messages; no compression; every default protection. */
     public static final ServerOptions DEFAULTS = new ServerOptions(DEFAULT_MAX_BYTES, DEFAULT_MAX_BYTES, DEFAULT_MAX_BYTES, null,
-            ServerProtection.defaults());
+            ServerProtection.defaults(), null);
 
     /**
      * Checks the limits.
@@ -53,6 +56,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @param maxMessageBytes     the largest message, positive
      * @param compressionOrNull   permessage-deflate settings, or null for none
      * @param protection          the server's own closes
+     * @param drainOrNull         the drain every connection joins, or null for none
      * @throws NullPointerException     if {@code protection} is null
      * @throws IllegalArgumentException if a limit is not positive, or frames may be larger than
      *                                  messages
@@ -85,7 +89,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @throws IllegalArgumentException if the limit is not positive
      */
     public ServerOptions withMaxHttpRequestBytes(int maxHttpRequestBytes) {
-        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection);
+        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection, drainOrNull);
     }
 
     /**
@@ -97,7 +101,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @throws IllegalArgumentException if the limit is not positive
      */
     public ServerOptions withMaxMessageBytes(int maxMessageBytes) {
-        return new ServerOptions(maxHttpRequestBytes, maxMessageBytes, maxMessageBytes, compressionOrNull, protection);
+        return new ServerOptions(maxHttpRequestBytes, maxMessageBytes, maxMessageBytes, compressionOrNull, protection, drainOrNull);
     }
 
     /**
@@ -108,7 +112,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @throws IllegalArgumentException if the limit is not positive or above the message limit
      */
     public ServerOptions withMaxFrameBytes(int maxFrameBytes) {
-        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection);
+        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection, drainOrNull);
     }
 
     /**
@@ -120,7 +124,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      */
     public ServerOptions withCompression(PerMessageDeflateConfig compression) {
         return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes,
-                Objects.requireNonNull(compression, "compression"), protection);
+                Objects.requireNonNull(compression, "compression"), protection, drainOrNull);
     }
 
     /**
@@ -129,7 +133,7 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @return the copy
      */
     public ServerOptions withoutCompression() {
-        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, null, protection);
+        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, null, protection, drainOrNull);
     }
 
     /**
@@ -140,7 +144,29 @@ public record ServerOptions(int maxHttpRequestBytes, int maxFrameBytes, int maxM
      * @throws NullPointerException if {@code protection} is null
      */
     public ServerOptions withProtection(ServerProtection protection) {
-        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection);
+        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection, drainOrNull);
+    }
+
+    /**
+     * The drain every connection of these options joins, if any.
+     *
+     * @return the drain, or empty
+     */
+    public Optional<GracefulDrain> drain() {
+        return Optional.ofNullable(drainOrNull);
+    }
+
+    /**
+     * Returns a copy whose connections join {@code drain}: the pipeline answers its readiness
+     * path, if it has one, and refuses upgrades with 503 once it has started.
+     *
+     * @param drain the drain, shared by every pipeline of the server
+     * @return the copy
+     * @throws NullPointerException if {@code drain} is null
+     */
+    public ServerOptions withDrain(GracefulDrain drain) {
+        return new ServerOptions(maxHttpRequestBytes, maxFrameBytes, maxMessageBytes, compressionOrNull, protection,
+                Objects.requireNonNull(drain, "drain"));
     }
 
     private static void positive(String name, int value) {

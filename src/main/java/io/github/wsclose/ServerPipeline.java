@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *       WebSocket frame decoder and encoder ({@code wsdecoder}, {@code wsencoder});</li>
  *   <li>{@value #UPGRADE_GUARD}: the protections of {@link ServerOptions#protection()} before the
  *       upgrade (upgrade timeout, RFC 6455 versions only, error answers that close, no frames
- *       before the 101); at the upgrade it puts those of the WebSocket connection (keepalive,
+ *       before the 101) and, with a {@link ServerOptions#drain() drain}, its readiness check and
+ *       503 to upgrades while it drains; at the upgrade it puts those of the WebSocket connection (keepalive,
  *       the answers to the peer's pings, idle timeout, message size and pending bytes), one
  *       handler, in its place;</li>
  *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
@@ -58,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * reach the application's handlers as {@code FullHttpRequest}s.
  *
  * <p>The application sees {@link CloseReason}s (the peer's close) among its inbound messages,
- * one {@link CloseReport} user event per WebSocket connection, and may write a
+ * one {@link CloseReport} user event per WebSocket connection (and, with a drain, a
+ * {@link DrainNotice} right before the drain's close frame), and may write a
  * {@link CloseReason} or call {@code channel.close()} to close.
  *
  * @see ClosingHandshakeHandler
@@ -295,5 +297,9 @@ public final class ServerPipeline {
         pipeline.addLast(CLOSING_HANDSHAKE, new ClosingHandshakeHandler(close));
         pipeline.addLast(application);
         pipeline.addLast(UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
+        GracefulDrain drain = options.drainOrNull();
+        if (drain != null) {
+            drain.join(pipeline.channel());
+        }
     }
 }

@@ -154,7 +154,8 @@ public record ServerProtection(Duration upgradeTimeout, Duration pingInterval, D
                 slowConsumerReason);
     }
 
-    private static void requireNotNegative(Duration duration, String name) {
+    /** The one check of a duration setting of this library: not null, not negative. */
+    static void requireNotNegative(Duration duration, String name) {
         if (Objects.requireNonNull(duration, name).isNegative()) {
             throw new IllegalArgumentException(name + " must not be negative: " + duration);
         }

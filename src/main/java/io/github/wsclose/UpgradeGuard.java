@@ -42,7 +42,9 @@ import org.jspecify.annotations.Nullable;
  *       whatever it did meanwhile (plain HTTP exchanges included).</li>
  *   <li>A request that could not be parsed is answered 400 (414 for a long request line, 431
  *       for long headers); an upgrade request for any WebSocket version but 13, 8 or 7
- *       (hixie-76 sends none) is answered 426 with {@code Sec-WebSocket-Version: 13}.</li>
+ *       (hixie-76 sends none) is answered 426 with {@code Sec-WebSocket-Version: 13}; an upgrade
+ *       request while the options' {@link GracefulDrain} drains is answered 503 with
+ *       {@code Retry-After}.</li>
  *   <li>Every error answer (4xx, 5xx), whoever wrote it, gets {@code Connection: close} and
  *       closes the connection once written.</li>
  *   <li>Bytes that came before the 101 response was written (with the upgrade request, in the
@@ -151,11 +153,16 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         ctx.write(msg, written);
     }
 
-    /** A drain is about to close the connection: says so, unless it is closing already. Call on the event loop. */
-    void drain() {
+    /**
+     * A drain is about to close the connection: says so with {@code UpgradeRejected(DRAIN)}, unless it is closing
+     * already, and tells whether it did. Call on the event loop.
+     */
+    boolean drain() {
         if (state == State.HTTP || state == State.UPGRADING) {
             reject(ctx(), UpgradeRejected.Reason.DRAIN, null);
+            return true;
         }
+        return false;
     }
 
     private void readHttp(ChannelHandlerContext ctx, Object msg) {
@@ -168,6 +175,10 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         }
         if (msg instanceof HttpRequest request) {
             upgradeRequested = isWebSocketUpgrade(request);
+            GracefulDrain drain = options.drainOrNull();
+            if (drain != null && answeredForDrain(ctx, drain, request)) {
+                return;
+            }
             String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
             if (upgradeRequested && (version == null || !VERSIONS.contains(version.strip()))) {
                 ReferenceCountUtil.release(msg);
@@ -180,6 +191,26 @@ final class UpgradeGuard extends ChannelDuplexHandler {
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Answers, for {@code drain}, its readiness check and, once it has started, an upgrade request
+     * (with 503), then closes; tells whether it answered. The request is released if it did.
+     */
+    private boolean answeredForDrain(ChannelHandlerContext ctx, GracefulDrain drain, HttpRequest request) {
+        FullHttpResponse readiness = DrainResponses.readiness(drain, request);
+        if (readiness != null) {
+            ReferenceCountUtil.release(request);
+            send(ctx, null, readiness); // a check is no upgrade; each gets a connection of its own, as probes do
+            return true;
+        }
+        if (upgradeRequested && drain.phase() != GracefulDrain.Phase.SERVING) {
+            ReferenceCountUtil.release(request);
+            drain.upgradeRefused();
+            send(ctx, UpgradeRejected.Reason.DRAIN, DrainResponses.upgradeRefused(drain));
+            return true;
+        }
+        return false;
     }
 
     /** The 101 response was written: the connection is a WebSocket connection once Netty's listeners have run. */
@@ -225,7 +256,7 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         send(ctx, reason, response(status, text));
     }
 
-    private void send(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, FullHttpResponse response) {
+    private void send(ChannelHandlerContext ctx, UpgradeRejected.@Nullable Reason reason, FullHttpResponse response) {
         reject(ctx, reason, response.status());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
@@ -290,7 +321,8 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         return HttpResponseStatus.BAD_REQUEST;
     }
 
-    private static FullHttpResponse response(HttpResponseStatus status, String text) {
+    /** A plain-text answer that closes the connection. */
+    static FullHttpResponse response(HttpResponseStatus status, String text) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8));
         response.headers()

@@ -1,13 +1,15 @@
 package io.github.wsclose.example;
 
+import io.github.wsclose.CloseReason;
+import io.github.wsclose.DrainPlan;
 import io.github.wsclose.PerMessageDeflateConfig;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import java.time.Duration;
 
 /**
- * The example server's command line: where it listens, how long closes may take, how large a
- * message may be and whether messages may be compressed.
+ * The example server's command line: where it listens, how long closes may take, how it drains on
+ * SIGTERM, how large a message may be and whether messages may be compressed.
  *
  * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}, except
  * {@code --compression}, which has no value. Immutable.
@@ -15,12 +17,12 @@ import java.time.Duration;
  * @param host          the address to listen on
  * @param port          the TCP port; 0 picks a free one
  * @param closeTimeout  the longest one closing handshake may take (RFC 6455 §7.1.1)
- * @param drainDeadline   on shutdown, the longest the drain of all connections may take
+ * @param drain           on SIGTERM or Ctrl-C: the close frame, readiness delay, spread and deadline of the drain
  * @param protection      the limits and timeouts by which the server closes connections on its own
  * @param maxMessageBytes the largest message accepted, in one frame or many, after inflating; larger ones close with 1009
  * @param compression     whether permessage-deflate is negotiated when a client offers it (RFC 7692)
  */
-record ExampleOptions(String host, int port, Duration closeTimeout, Duration drainDeadline, ServerProtection protection,
+record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan drain, ServerProtection protection,
         int maxMessageBytes, boolean compression) {
 
     static final String USAGE = """
@@ -29,6 +31,9 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
               --port PORT             TCP port, 0 picks a free one (default 8080)
               --close-timeout-ms MS   longest a closing handshake may take (default 5000)
               --drain-deadline-ms MS  on SIGTERM or Ctrl-C, longest the drain may take (default 3000)
+              --readiness-delay-ms MS on SIGTERM, /ready answers 503 this long before the first close frame (default 0)
+              --drain-spread-ms MS    spread the drain's close frames over this window, 0 sends them at once (default 0)
+              --drain-code CODE       the drain's close code: 1001 going away or 1012 restarting (default 1001)
               --upgrade-timeout-ms MS longest from accept to a completed WebSocket upgrade, 0 for no limit (default 10000)
               --ping-interval-ms MS   ping a peer that has sent nothing for this long, 0 for no pings (default 20000)
               --pong-timeout-ms MS    fail a peer that sends nothing this long after a ping, 0 never (default 20000)
@@ -41,8 +46,13 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
     /** The largest value of {@code --max-message-bytes}: 1 GiB. */
     static final int MAX_MESSAGE_BYTES_LIMIT = 1 << 30;
 
-    static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5), Duration.ofSeconds(3),
-            ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false);
+    /** The drain's close frame with {@code --drain-code 1001}, the default: this server is going away. */
+    static final CloseReason GOING_AWAY = new CloseReason(CloseReason.Codes.GOING_AWAY, "server shutting down");
+    /** The drain's close frame with {@code --drain-code 1012}: the service restarts, come back now. */
+    static final CloseReason RESTARTING = new CloseReason(CloseReason.Codes.SERVICE_RESTART, "server restarting");
+
+    static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5),
+            DrainPlan.of(GOING_AWAY, Duration.ofSeconds(3)), ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false);
 
     /**
      * Reads the flags over {@link #DEFAULTS}.
@@ -72,7 +82,12 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
                 case "--host" -> options.withHost(value);
                 case "--port" -> options.withPort((int) number(flag, value, 0, 65535));
                 case "--close-timeout-ms" -> options.withCloseTimeout(Duration.ofMillis(number(flag, value, 1, Integer.MAX_VALUE)));
-                case "--drain-deadline-ms" -> options.withDrainDeadline(Duration.ofMillis(number(flag, value, 0, Integer.MAX_VALUE)));
+                case "--drain-deadline-ms" -> options.withDrain(new DrainPlan(options.drain.reason(),
+                        options.drain.readinessDelay(), options.drain.spread(), millis(flag, value)));
+                case "--readiness-delay-ms" -> options.withDrain(options.drain.withReadinessDelay(millis(flag, value)));
+                case "--drain-spread-ms" -> options.withDrain(options.drain.withSpread(millis(flag, value)));
+                case "--drain-code" -> options.withDrain(new DrainPlan(drainReason(flag, value),
+                        options.drain.readinessDelay(), options.drain.spread(), options.drain.deadline()));
                 case "--upgrade-timeout-ms" -> options.withProtection(options.protection.withUpgradeTimeout(millis(flag, value)));
                 case "--ping-interval-ms" -> options.withProtection(options.protection.withPingInterval(millis(flag, value)));
                 case "--pong-timeout-ms" -> options.withProtection(options.protection.withPongTimeout(millis(flag, value)));
@@ -106,34 +121,43 @@ record ExampleOptions(String host, int port, Duration closeTimeout, Duration dra
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host must not be empty");
         }
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withPort(int port) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withCloseTimeout(Duration closeTimeout) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
-    private ExampleOptions withDrainDeadline(Duration drainDeadline) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+    private ExampleOptions withDrain(DrainPlan drain) {
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withProtection(ServerProtection protection) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withMaxMessageBytes(int maxMessageBytes) {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
     }
 
     private ExampleOptions withCompression() {
-        return new ExampleOptions(host, port, closeTimeout, drainDeadline, protection, maxMessageBytes, true);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, true);
     }
 
-    /** A timeout in milliseconds, where 0 turns it off. */
+    /** The drain's close frame for {@code --drain-code}: 1001 or 1012. */
+    private static CloseReason drainReason(String flag, String value) {
+        return switch (value) {
+            case "1001" -> GOING_AWAY;
+            case "1012" -> RESTARTING;
+            default -> throw new IllegalArgumentException(flag + " must be 1001 or 1012, got \"" + value + "\"");
+        };
+    }
+
+    /** A duration in milliseconds, where 0 turns a timeout off. */
     private static Duration millis(String flag, String value) {
         return Duration.ofMillis(number(flag, value, 0, Integer.MAX_VALUE));
     }

@@ -1,8 +1,8 @@
 package io.github.wsclose.example;
 
 import io.github.wsclose.CloseMetrics;
-import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
+import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
@@ -13,12 +13,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +32,8 @@ import java.util.concurrent.TimeoutException;
  *       with {@link ServerPipeline#configure}.</li>
  *   <li>{@code GET /metrics} serves the close meters of {@link CloseMetrics} in Prometheus text
  *       format.</li>
+ *   <li>{@code GET /ready} answers 200 while the server serves and 503 once it drains, for a
+ *       load balancer's health checks ({@link GracefulDrain#GracefulDrain(String)}).</li>
  *   <li>Text and binary messages are echoed; the text {@code close CODE [REASON]} makes the
  *       server send the first close frame ({@link CloseCommand}).</li>
  *   <li>One line is printed per closed connection, and per connection refused before its
@@ -42,8 +41,11 @@ import java.util.concurrent.TimeoutException;
  *   <li>The server closes on its own what a server must, with the limits and timeouts of the
  *       {@code --upgrade-timeout-ms} … {@code --max-message-bytes} flags (a
  *       {@link io.github.wsclose.ServerProtection}, docs/protection.md).</li>
- *   <li>On SIGTERM or Ctrl-C every connection is closed with {@code 1001 GOING_AWAY} by a
- *       {@link GracefulDrain} bounded by {@code --drain-deadline-ms}, and the result printed.</li>
+ *   <li>On SIGTERM or Ctrl-C the server drains ({@link GracefulDrain}): {@code /ready} and upgrades
+ *       answer 503 at once, and after {@code --readiness-delay-ms} every connection gets its close
+ *       frame ({@code --drain-code}: {@code 1001 GOING_AWAY} or {@code 1012 SERVICE_RESTART}) at a
+ *       moment spread over {@code --drain-spread-ms}, all bounded by {@code --drain-deadline-ms};
+ *       then the result is printed, the listening socket closed, and the process exits with 0.</li>
  * </ul>
  *
  * <p>Run from the project root: {@code mvn -q test-compile exec:java}; see {@link ExampleOptions}.
@@ -51,19 +53,19 @@ import java.util.concurrent.TimeoutException;
 public final class ExampleServer {
 
     static final String WEBSOCKET_PATH = "/ws";
-    static final CloseReason SHUTDOWN = new CloseReason(CloseReason.Codes.GOING_AWAY, "server shutting down");
+    static final String READINESS_PATH = "/ready";
 
     private final ExampleOptions options;
     private final PrintStream out;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
+    private final GracefulDrain drain = new GracefulDrain(READINESS_PATH); // every connection joins it
 
     ExampleServer(ExampleOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
     }
 
-    /** Starts the server and returns when it has drained after SIGTERM or Ctrl-C. */
+    /** Starts the server; after SIGTERM or Ctrl-C it drains and the process exits with 0. */
     public static void main(String[] args) throws InterruptedException {
         if (ExampleOptions.wantsHelp(args)) {
             System.out.println(ExampleOptions.USAGE);
@@ -95,6 +97,7 @@ public final class ExampleServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             shutDown(server);
             drained.countDown();
+            Runtime.getRuntime().halt(0); // drained as planned, forced closes included: a clean exit, not 143 for SIGTERM
         }, "example-server-shutdown"));
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         String authority = authority(bound);
@@ -109,9 +112,9 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
-        ServerOptions limits = options.serverOptions();
+        ServerOptions limits = options.serverOptions().withDrain(drain);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        CloseMetrics metrics = CloseMetrics.bindTo(registry); // once per registry, then in every pipeline
+        CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
         ClosePrinter printer = new ClosePrinter(out);
         return new ServerBootstrap()
@@ -120,7 +123,6 @@ public final class ExampleServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
                         ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, limits,
                                 metrics, page, EchoHandler.INSTANCE, printer);
                     }
@@ -130,22 +132,30 @@ public final class ExampleServer {
                 .channel();
     }
 
-    /** Stops accepting, drains every connection with 1001 GOING_AWAY, and stops the event loops. */
+    /**
+     * Drains every connection as {@code --readiness-delay-ms}, {@code --drain-spread-ms},
+     * {@code --drain-code} and {@code --drain-deadline-ms} say, then closes the listening socket
+     * and stops the event loops.
+     */
     void shutDown(Channel server) {
-        server.close().syncUninterruptibly();
-        long deadline = options.drainDeadline().toMillis();
-        out.println("draining " + connections.size() + " connection(s) with " + SHUTDOWN + ", deadline " + deadline + " ms");
+        DrainPlan plan = options.drain();
+        out.println("draining with " + plan.reason() + " (readiness delay " + plan.readinessDelay().toMillis() + " ms, spread "
+                + plan.spread().toMillis() + " ms, deadline " + plan.deadline().toMillis() + " ms)");
+        out.flush();
         try {
-            GracefulDrain.Result result = GracefulDrain.drain(connections, SHUTDOWN, options.drainDeadline())
-                    .get(deadline + 1000, TimeUnit.MILLISECONDS);
+            GracefulDrain.Result result = drain.start(plan).get(plan.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
             out.println("drained connections=" + result.connections() + " clean=" + result.clean()
-                    + " unclean=" + result.unclean() + " forced=" + result.forced() + " took=" + result.took().toMillis() + "ms");
+                    + " unclean=" + result.unclean() + " forced=" + result.forced() + " refused-upgrades=" + result.refusedUpgrades()
+                    + " readiness-delay=" + result.readinessDelay().toMillis() + "ms spread=" + result.spread().toMillis() + "ms"
+                    + (result.spreadShortened() ? " (shortened to fit the deadline)" : "")
+                    + " took=" + result.took().toMillis() + "ms");
         } catch (TimeoutException | ExecutionException e) {
             out.println("drain did not finish: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             out.println("drain interrupted");
         }
+        server.close().syncUninterruptibly(); // open until now: a load balancer that had not noticed got a 503 to retry
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         out.flush();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.DrainPlan;
 import io.github.wsclose.PerMessageDeflateConfig;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
@@ -64,8 +65,8 @@ class ExampleServerTest {
     void optionsOverDefaults() {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
-                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), Duration.ZERO, ServerProtection.defaults(),
-                        ExampleOptions.DEFAULTS.maxMessageBytes(), false));
+                .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
+                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
@@ -83,8 +84,23 @@ class ExampleServerTest {
         assertThat(ExampleOptions.DEFAULTS.serverOptions()).isEqualTo(ServerOptions.DEFAULTS);
     }
 
+    @Test
+    void drainOptions() {
+        assertThat(ExampleOptions.DEFAULTS.drain()).as("1001 at once, within 3 s")
+                .isEqualTo(DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ofSeconds(3)));
+        assertThat(ExampleOptions.parse("--drain-code", "1012", "--readiness-delay-ms", "1000", "--drain-spread-ms=3000",
+                "--drain-deadline-ms", "8000").drain())
+                .isEqualTo(new DrainPlan(ExampleOptions.RESTARTING, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(8)));
+        assertThat(ExampleOptions.parse("--drain-deadline-ms", "8000", "--drain-code", "1001").drain())
+                .as("in any order").isEqualTo(DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ofSeconds(8)));
+        assertThat(ExampleOptions.RESTARTING.knownReason()).isEqualTo(CloseReason.Codes.SERVICE_RESTART);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+        "--drain-code 1000      | --drain-code must be 1001 or 1012, got \"1000\"",
+        "--drain-spread-ms -5   | --drain-spread-ms out of range: -5 (expected: 0-2147483647)",
+        "--readiness-delay-ms x | --readiness-delay-ms needs a number, got \"x\"",
         "--port 65536           | --port out of range: 65536 (expected: 0-65535)",
         "--close-timeout-ms 0   | --close-timeout-ms out of range: 0 (expected: 1-2147483647)",
         "--upgrade-timeout-ms -1 | --upgrade-timeout-ms out of range: -1 (expected: 0-2147483647)",
