@@ -126,8 +126,9 @@ public final class GracefulDrain {
      * close frames go as {@code plan} says.
      *
      * @param plan the close frame, readiness delay, spread and deadline
-     * @return the counts of the drain, once every connection has closed, at the latest shortly
-     *         after the plan's deadline; it never completes exceptionally
+     * @return the counts of the drain, once every connection has closed and the readiness delay
+     *         is over (so that the listening socket stays open at least that long), at the latest
+     *         shortly after the plan's deadline; it never completes exceptionally
      * @throws NullPointerException  if {@code plan} is null
      * @throws IllegalStateException if the drain was started before
      */

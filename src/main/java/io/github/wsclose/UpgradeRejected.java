@@ -48,7 +48,10 @@ public record UpgradeRejected(Reason reason, @Nullable HttpResponseStatus status
         VERSION,
         /** An upgrade request for a path the server does not serve: the application answered 404. */
         NOT_FOUND,
-        /** {@link GracefulDrain} closed the connection before its upgrade. */
+        /**
+         * {@link GracefulDrain} closed the connection before its upgrade, or, once started, answered
+         * its upgrade request with 503 and {@code Retry-After}.
+         */
         DRAIN;
 
         /**

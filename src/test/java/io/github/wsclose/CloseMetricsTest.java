@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.entry;
 
 import io.github.wsclose.CloseReason.Codes;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -25,11 +28,33 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@link CloseMetrics} on every close path of the handshake, on embedded channels: each
  * connection counts in exactly one {@code websocket.closes} series with the tags of its
- * report, its close duration is timed, and the active gauge counts upgraded connections only.
+ * report, its close duration is timed, the active gauge counts upgraded connections only, and
+ * the draining gauge shows a drain in progress.
  */
 class CloseMetricsTest {
 
     private final CloseMeters meters = new CloseMeters();
+
+    @Test
+    void drainingGaugeShowsADrainInProgress() {
+        EmbeddedChannel timer = new EmbeddedChannel();
+        timer.freezeTime();
+        GracefulDrain drain = new GracefulDrain(null, timer.eventLoop());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CloseMetrics.bindTo(registry, drain);
+        Gauge draining = registry.get(CloseMetrics.DRAINING).gauge();
+        assertThat(draining.value()).as("serving").isZero();
+
+        drain.start(DrainPlan.of(Codes.SERVICE_RESTART.withoutMessage, Duration.ofSeconds(5)).withReadinessDelay(Duration.ofSeconds(1)));
+        assertThat(draining.value()).as("draining").isEqualTo(1);
+
+        timer.advanceTimeBy(1, TimeUnit.SECONDS);
+        timer.runScheduledPendingTasks();
+        assertThat(drain.phase()).isEqualTo(GracefulDrain.Phase.DRAINED);
+        assertThat(draining.value()).as("drained").isZero();
+        assertThat(registry.get(CloseMetrics.ACTIVE).gauge().value()).as("the other meters are there too").isZero();
+        timer.finishAndReleaseAll();
+    }
 
     @Test
     void peerClosesFirst() {

@@ -78,8 +78,13 @@ final class HandshakeChannel implements AutoCloseable {
 
     /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with {@code protection}. */
     static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerProtection protection, ChannelHandler... behind) {
+        return serverPipeline(config, ServerOptions.DEFAULTS.withProtection(protection), behind);
+    }
+
+    /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with {@code options}. */
+    static HandshakeChannel serverPipeline(ClosingHandshakeConfig config, ServerOptions options, ChannelHandler... behind) {
         return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config,
-                ServerOptions.DEFAULTS.withProtection(protection), Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
+                options, Stream.concat(Stream.of(behind), Stream.of(application)).toArray(ChannelHandler[]::new)));
     }
 
     /** As {@link #serverPipeline(ClosingHandshakeConfig, ChannelHandler...)}, with Netty's settings {@code protocol}. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,10 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * What a {@link ServerPipeline} does before the upgrade, with the default {@link ServerProtection}, in virtual time:
  * the upgrade timeout counted from accept, RFC 6455 versions only, error answers that close, and frames that came too
- * early. Each protection is shown next to a peer that behaves and is not closed.
+ * early; with a drain, its readiness check and the 503 to upgrades once it has started. Each protection is shown next
+ * to a peer that behaves and is not closed.
  */
 class UpgradeGuardTest {
 
+    private static final CloseReason GOING_AWAY = CloseReason.Codes.GOING_AWAY.withoutMessage;
     private static final Duration TIMEOUT = ServerProtection.DEFAULT_UPGRADE_TIMEOUT;
     /** The channel's clock is frozen just after the pipeline is built, so the timer may be a few milliseconds ahead of it. */
     private static final Duration JUST_UNDER = TIMEOUT.minusSeconds(1);
@@ -241,6 +245,83 @@ class UpgradeGuardTest {
             assertThat(ws.events()).containsExactly(new UpgradeRejected(UpgradeRejected.Reason.DRAIN, null), HandshakeChannel.INACTIVE);
             assertThat(drained).isCompletedWithValueMatching(result -> result.connections() == 0);
         }
+    }
+
+    @Test
+    void readinessPathAnswersServingThenDraining() {
+        GracefulDrain drain = new GracefulDrain("/ready");
+        try (HandshakeChannel serving = drainPipeline(drain)) {
+            assertThat(response(serving, "GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200 OK\r\n").contains("connection: close\r\n").endsWith("\r\n\r\nserving\n");
+            assertThat(serving.channel.isOpen()).as("each check has a connection of its own").isFalse();
+            assertThat(serving.events()).as("a readiness check is no refused upgrade").containsExactly(HandshakeChannel.INACTIVE);
+        }
+        drain.start(DrainPlan.of(GOING_AWAY, Duration.ofSeconds(30)));
+        try (HandshakeChannel draining = drainPipeline(drain)) {
+            assertThat(response(draining, "GET /ready?probe=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+                    .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+                    .contains("retry-after: 30\r\n", "connection: close\r\n")
+                    .endsWith("\r\n\r\ndraining\n");
+            assertThat(draining.channel.isOpen()).isFalse();
+            assertThat(draining.events()).containsExactly(HandshakeChannel.INACTIVE);
+        }
+    }
+
+    @Test
+    void readinessPathTakesGetAndHeadOnly() {
+        GracefulDrain drain = new GracefulDrain("/ready");
+        try (HandshakeChannel head = drainPipeline(drain)) {
+            assertThat(response(head, "HEAD /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n");
+        }
+        try (HandshakeChannel post = drainPipeline(drain)) {
+            assertThat(response(post, "POST /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"))
+                    .startsWith("HTTP/1.1 405 Method Not Allowed\r\n").contains("allow: GET, HEAD\r\n");
+            assertThat(post.channel.isOpen()).isFalse();
+        }
+    }
+
+    @Test
+    void otherPathsAndUpgradesPassWhileServing() {
+        GracefulDrain drain = new GracefulDrain("/ready");
+        try (HandshakeChannel ws = drainPipeline(drain)) {
+            ws.peerSendsBytes(ascii("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+            Object request = ws.applicationReads();
+            assertThat(request).as("not the readiness path: the application's").isInstanceOf(FullHttpRequest.class);
+            ReferenceCountUtil.release(request);
+        }
+        try (HandshakeChannel ws = drainPipeline(drain)) {
+            ws.upgrade();
+            assertThat(drain.phase()).isEqualTo(GracefulDrain.Phase.SERVING);
+        }
+    }
+
+    @Test
+    void upgradeWhileDrainingIsAnswered503AndCounted() {
+        EmbeddedChannel timer = new EmbeddedChannel();
+        timer.freezeTime();
+        GracefulDrain drain = new GracefulDrain(null, timer.eventLoop());
+        CompletableFuture<GracefulDrain.Result> drained = drain.start(
+                DrainPlan.of(GOING_AWAY, Duration.ofSeconds(30)).withReadinessDelay(Duration.ofSeconds(1)));
+        try (HandshakeChannel ws = drainPipeline(drain)) {
+            assertThat(response(ws, HandshakeChannel.upgradeRequest("13")))
+                    .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+                    .contains("retry-after: 30\r\n", "connection: close\r\n")
+                    .endsWith("\r\n\r\ndraining: connect again\n");
+            assertClosedWith(ws, UpgradeRejected.Reason.DRAIN, HttpResponseStatus.SERVICE_UNAVAILABLE);
+        }
+        assertThat(drained).as("open until the readiness delay is over").isNotDone();
+
+        timer.advanceTimeBy(1, TimeUnit.SECONDS);
+        timer.runScheduledPendingTasks();
+
+        assertThat(drained).isCompletedWithValueMatching(result -> result.refusedUpgrades() == 1 && result.connections() == 0);
+        assertThat(drain.phase()).isEqualTo(GracefulDrain.Phase.DRAINED);
+        timer.finishAndReleaseAll();
+    }
+
+    private static HandshakeChannel drainPipeline(GracefulDrain drain) {
+        return HandshakeChannel.serverPipeline(ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS.withDrain(drain));
     }
 
     private static HandshakeChannel serverPipeline() {
