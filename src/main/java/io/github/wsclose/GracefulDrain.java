@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,9 +70,9 @@ public final class GracefulDrain {
     private final @Nullable String readinessPath;
     private final EventExecutor timer; // times the readiness delay, which holds the drain open even with no connection
     private final ChannelGroup channels = new DefaultChannelGroup("drain", GlobalEventExecutor.INSTANCE);
-    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.SERVING);
     private final AtomicInteger refusedUpgrades = new AtomicInteger();
-    private volatile long deadlineNanos; // System.nanoTime() at the deadline, once started
+    private volatile Phase phase = Phase.SERVING; // moved on from SERVING once, under the lock of this drain
+    private volatile long deadlineNanos; // System.nanoTime() at the deadline, set before the phase leaves SERVING
 
     /** A drain without a readiness path: pipelines answer upgrades 503 while it drains. */
     public GracefulDrain() {
@@ -109,7 +108,7 @@ public final class GracefulDrain {
      * @return the phase
      */
     public Phase phase() {
-        return phase.get();
+        return phase;
     }
 
     /**
@@ -177,9 +176,12 @@ public final class GracefulDrain {
 
     private CompletableFuture<Result> run(Iterable<Channel> group, DrainPlan plan) {
         long start = System.nanoTime();
-        deadlineNanos = start + plan.deadline().toNanos(); // before the phase: a 503 reads it once it sees DRAINING
-        if (!phase.compareAndSet(Phase.SERVING, Phase.DRAINING)) {
-            throw new IllegalStateException("drain already started: " + phase.get());
+        synchronized (this) {
+            if (phase != Phase.SERVING) {
+                throw new IllegalStateException("drain already started: " + phase);
+            }
+            deadlineNanos = start + plan.deadline().toNanos(); // before the phase: a 503 reads it once it sees DRAINING
+            phase = Phase.DRAINING;
         }
         List<Connection> connections = new ArrayList<>();
         for (Channel channel : group) {
@@ -206,7 +208,7 @@ public final class GracefulDrain {
                     clean += closed.clean() ? 1 : 0;
                 }
             }
-            phase.set(Phase.DRAINED);
+            phase = Phase.DRAINED;
             return new Result(upgraded, clean, upgraded - clean - forced.get(), forced.get(), refusedUpgrades.get(),
                     Duration.ofNanos(schedule.readinessDelay), Duration.ofNanos(schedule.window),
                     schedule.window < plan.spread().toNanos(), Duration.ofNanos(System.nanoTime() - start));
