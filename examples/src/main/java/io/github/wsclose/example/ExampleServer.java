@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -139,11 +140,12 @@ public final class ExampleServer {
      */
     void shutDown(Channel server) {
         DrainPlan plan = options.drain();
+        CompletableFuture<GracefulDrain.Result> drained = drain.start(plan); // first: /ready says 503 from now on
         out.println("draining with " + plan.reason() + " (readiness delay " + plan.readinessDelay().toMillis() + " ms, spread "
                 + plan.spread().toMillis() + " ms, deadline " + plan.deadline().toMillis() + " ms)");
         out.flush();
         try {
-            GracefulDrain.Result result = drain.start(plan).get(plan.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            GracefulDrain.Result result = drained.get(plan.deadline().toMillis() + 1000, TimeUnit.MILLISECONDS);
             out.println("drained connections=" + result.connections() + " clean=" + result.clean()
                     + " unclean=" + result.unclean() + " forced=" + result.forced() + " refused-upgrades=" + result.refusedUpgrades()
                     + " readiness-delay=" + result.readinessDelay().toMillis() + "ms spread=" + result.spread().toMillis() + "ms"
