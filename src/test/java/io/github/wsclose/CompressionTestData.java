@@ -1,128 +1,132 @@
 package io.github.wsclose;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Random;
 
 /**
- * The payloads of the compression cases (sections 12 and 13), in the suite's order and of the
- * sizes of its files. The suite compresses five files it ships (JSON, a bitmap, a book, HTML,
- * a PDF); this replay generates, from fixed seeds, payloads of the same kind, type and length,
- * so that they compress about as well. Text payloads are ASCII, so a message of N characters
- * is N bytes, as the suite counts them.
+ * The payloads of the compression cases (sections 12 and 13), in the suite's order: the suite's
+ * own five files, unchanged, from {@code src/test/resources/autobahn-testsuite/} (where a NOTICE
+ * names their source and licence).
+ *
+ * <p>The suite cuts each case's messages from its file one after the other, wrapping round at
+ * the end. It cuts a binary file in bytes and a text file in characters (code points of the
+ * decoded UTF-8), so a text message of N characters may be longer than N bytes; this class cuts
+ * them the same way. Thread-safe; each file is read once.
  */
 enum CompressionTestData {
-    /** Large JSON data (text). */
-    JSON(false, 194_056),
-    /** A 512x512 greyscale bitmap (binary). */
-    BITMAP(true, 263_222),
-    /** A book in German (binary, as the suite sends it). */
-    BOOK(true, 222_218),
-    /** Large HTML (text). */
-    HTML(false, 263_647),
-    /** A larger PDF, mostly compressed streams (binary). */
-    PDF(true, 1_042_328);
+    /** Large JSON data (text): a report of the suite's own, 194,056 bytes. */
+    JSON("data1.json", false),
+    /** A 512x512 greyscale bitmap (binary), 263,222 bytes. */
+    BITMAP("lena512.bmp", true),
+    /** Goethe's Faust I in German, from Project Gutenberg (binary, as the suite sends it), 222,218 bytes. */
+    BOOK("pg2229.txt", true),
+    /** Large HTML (text): a report of the suite's own, 263,647 bytes. */
+    HTML("data1.html", false),
+    /** A larger PDF (binary), 1,042,328 bytes. */
+    PDF("10.1.1.105.5439.pdf", true);
 
-    private static final String[] WORDS = {"der", "die", "und", "Faust", "Mephistopheles", "Gretchen", "ich", "nicht",
-        "Geist", "Welt", "Natur", "Himmel", "Erde", "wohl", "was", "mir", "Herz", "Nacht", "Licht", "Wagner", "Ach!",
-        "\u00fcber", "sch\u00f6n", "Gl\u00fcck", "Tr\u00e4ume", "wei\u00df"};
+    private static final String DIRECTORY = "/autobahn-testsuite/";
 
+    private final String file;
     private final boolean binary;
-    private final int length;
-    private byte[] bytes;
 
-    CompressionTestData(boolean binary, int length) {
+    // read on first use: the file's bytes, and where each unit the suite counts (a byte or a character) starts
+    private byte[] bytes;
+    private int[] starts;
+
+    CompressionTestData(String file, boolean binary) {
+        this.file = file;
         this.binary = binary;
-        this.length = length;
+    }
+
+    /** The file's name in the suite's {@code testdata} directory. */
+    String file() {
+        return file;
     }
 
     boolean binary() {
         return binary;
     }
 
-    /** Message {@code i} of {@code size} bytes: the payload is cut into messages one after the other, wrapping round. */
+    /** The file's length in the suite's units: bytes for a binary file, characters for a text file. */
+    synchronized int units() {
+        load();
+        return starts.length - 1;
+    }
+
+    /** The file as it is, all its bytes. */
+    synchronized byte[] bytes() {
+        load();
+        return bytes.clone();
+    }
+
+    /**
+     * Message {@code i} of {@code size} units (bytes or characters), as the suite cuts it: the
+     * messages follow one another through the file, wrapping round at its end.
+     */
     synchronized byte[] slice(int i, int size) {
-        byte[] data = bytes();
-        byte[] message = new byte[size];
-        long from = (long) i * size % data.length;
-        for (int k = 0; k < size; k++) {
-            message[k] = data[(int) ((from + k) % data.length)];
+        load();
+        int units = starts.length - 1;
+        if (size > units) {
+            throw new IllegalArgumentException("message of " + size + " units longer than " + file + " (" + units + ")");
         }
-        return message;
+        int from = (int) ((long) i * size % units);
+        int to = from + size;
+        if (to <= units) {
+            return copy(from, to, new byte[starts[to] - starts[from]], 0);
+        }
+        to -= units; // the tail of the file, then its head
+        int tail = starts[units] - starts[from];
+        byte[] message = new byte[tail + starts[to]];
+        copy(from, units, message, 0);
+        return copy(0, to, message, tail);
     }
 
-    private byte[] bytes() {
-        if (bytes == null) {
-            bytes = Arrays.copyOf(generate(new Random(name().hashCode())), length);
-        }
-        return bytes;
+    /** Copies units {@code from} to {@code to} into {@code target} at {@code at}; returns {@code target}. */
+    private byte[] copy(int from, int to, byte[] target, int at) {
+        System.arraycopy(bytes, starts[from], target, at, starts[to] - starts[from]);
+        return target;
     }
 
-    private byte[] generate(Random random) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(length + 4096);
-        switch (this) {
-            case JSON -> {
-                out.writeBytes(ascii("[\n"));
-                for (int id = 0; out.size() < length; id++) {
-                    out.writeBytes(ascii(String.format("  {\"id\": %d, \"name\": \"%s %s\", \"score\": %d.%02d, \"active\": %b, "
-                            + "\"tags\": [\"%s\", \"%s\"], \"parent\": %s},%n", id, word(random), word(random), random.nextInt(1000),
-                            random.nextInt(100), random.nextBoolean(), word(random), word(random),
-                            random.nextInt(4) == 0 ? "null" : Integer.toString(random.nextInt(id + 1)))));
-                }
+    private void load() {
+        if (bytes != null) {
+            return;
+        }
+        try (InputStream in = CompressionTestData.class.getResourceAsStream(DIRECTORY + file)) {
+            if (in == null) {
+                throw new IllegalStateException("test resource missing: " + DIRECTORY + file);
             }
-            case BITMAP -> {
-                byte[] header = new byte[1078]; // file header, info header and a 256-entry grey palette
-                header[0] = 'B';
-                header[1] = 'M';
-                for (int i = 0; i < 256; i++) {
-                    Arrays.fill(header, 54 + 4 * i, 54 + 4 * i + 3, (byte) i);
-                }
-                out.writeBytes(header);
-                for (int y = 0; y < 512; y++) {
-                    for (int x = 0; x < 512; x++) {
-                        double shade = 128 + 60 * Math.sin(x / 37.0) * Math.cos(y / 23.0) + 30 * Math.sin((x + y) / 91.0);
-                        out.write((int) Math.max(0, Math.min(255, shade + random.nextGaussian() * 6)));
-                    }
-                }
-            }
-            case BOOK -> {
-                while (out.size() < length) {
-                    StringBuilder line = new StringBuilder();
-                    int words = 4 + random.nextInt(8);
-                    for (int w = 0; w < words; w++) {
-                        line.append(w == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
-                    }
-                    out.writeBytes(line.append(random.nextInt(5) == 0 ? ".\r\n\r\n" : ",\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-                }
-            }
-            case HTML -> {
-                out.writeBytes(ascii("<!DOCTYPE html>\n<html><head><title>data</title></head><body>\n"));
-                while (out.size() < length) {
-                    out.writeBytes(ascii(String.format("<div class=\"row r%d\"><a href=\"/item/%d\">%s</a> <span>%s %s</span></div>%n",
-                            random.nextInt(10), random.nextInt(100_000), word(random), word(random), word(random))));
-                }
-            }
-            case PDF -> {
-                out.writeBytes(ascii("%PDF-1.4\n"));
-                for (int object = 1; out.size() < length; object++) {
-                    int size = 2000 + random.nextInt(20_000);
-                    out.writeBytes(ascii(object + " 0 obj\n<< /Length " + size + " /Filter /FlateDecode >>\nstream\n"));
-                    byte[] stream = new byte[size];
-                    random.nextBytes(stream);
-                    out.writeBytes(stream);
-                    out.writeBytes(ascii("\nendstream\nendobj\n"));
-                }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + DIRECTORY + file, e);
+        }
+        starts = binary ? byteStarts(bytes.length) : characterStarts(bytes);
+    }
+
+    private static int[] byteStarts(int length) {
+        int[] starts = new int[length + 1];
+        for (int i = 0; i <= length; i++) {
+            starts[i] = i;
+        }
+        return starts;
+    }
+
+    /** The offset of each code point of UTF-8 {@code text}, and its length last. */
+    private static int[] characterStarts(byte[] text) {
+        if (!AutobahnCases.isValidUtf8(text)) {
+            throw new IllegalStateException("a text payload that is not UTF-8");
+        }
+        String decoded = new String(text, StandardCharsets.UTF_8);
+        int[] starts = new int[decoded.codePointCount(0, decoded.length()) + 1];
+        int unit = 0;
+        for (int i = 0; i < text.length; i++) {
+            if ((text[i] & 0xC0) != 0x80) { // not a continuation byte: a code point starts here
+                starts[unit++] = i;
             }
         }
-        return out.toByteArray();
-    }
-
-    private static String word(Random random) {
-        return WORDS[random.nextInt(20)].toLowerCase(java.util.Locale.ROOT).replace("!", "");
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
+        starts[unit] = text.length;
+        return starts;
     }
 }

@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}, which
  * like {@link ServerOptions} builds with the options' {@code ServerPipeline.configure}; an echo of text and binary messages
  * (on by default), whose text command {@code close CODE REASON} (REASON may be empty) makes the
- * server start the closing handshake with that code and reason; handlers in front of the echo
+ * server start the closing handshake with that code and reason (unless turned off, for a pure echo); handlers in front of the echo
  * (an aggregator, say); socket options on the bootstrap; {@link ServerOptions} (limits, compression and protections:
  * whole messages reach the echo then); a pipeline of the test's own; Netty's
  * local transport. Each connection's test handlers (the echo if on, then a {@link Recorder} that
@@ -91,7 +91,7 @@ public final class TestServer implements AutoCloseable {
                             List<ChannelHandler> application = new ArrayList<>();
                             options.inFront.forEach(handler -> application.add(handler.get()));
                             if (options.echo) {
-                                application.add(EchoOrClose.INSTANCE);
+                                application.add(options.closeCommand ? EchoOrClose.WITH_CLOSE_COMMAND : EchoOrClose.ECHO_ONLY);
                             }
                             Recorder recorder = new Recorder(true); // a handler after it, or the tail, releases
                             application.add(new Opener(recorder));
@@ -225,6 +225,7 @@ public final class TestServer implements AutoCloseable {
         private @Nullable ServerProtection protection;
         private @Nullable ServerOptions options;
         private boolean echo = true;
+        private boolean closeCommand = true;
         private final List<Supplier<ChannelHandler>> inFront = new ArrayList<>();
         private Consumer<ServerBootstrap> tune = bootstrap -> { };
         private boolean local;
@@ -248,6 +249,15 @@ public final class TestServer implements AutoCloseable {
         /** Whether the server echoes messages and obeys the close command. */
         public Builder echo(boolean echo) {
             this.echo = echo;
+            return this;
+        }
+
+        /**
+         * Whether the echo obeys the close command (on by default); off, every message comes back
+         * as it is, whatever it says, as the Autobahn replay's payloads need.
+         */
+        Builder closeCommand(boolean closeCommand) {
+            this.closeCommand = closeCommand;
             return this;
         }
 
@@ -336,15 +346,22 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
-    /** The echo: text and binary messages go back; the close command starts the close. */
+    /** The echo: text and binary messages go back; the close command, if obeyed, starts the close. */
     @Sharable
     private static final class EchoOrClose extends ChannelInboundHandlerAdapter {
 
-        static final EchoOrClose INSTANCE = new EchoOrClose();
+        static final EchoOrClose WITH_CLOSE_COMMAND = new EchoOrClose(true);
+        static final EchoOrClose ECHO_ONLY = new EchoOrClose(false);
+
+        private final boolean closeCommand;
+
+        private EchoOrClose(boolean closeCommand) {
+            this.closeCommand = closeCommand;
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof TextWebSocketFrame text && text.text().startsWith(CLOSE_COMMAND)) {
+            if (closeCommand && msg instanceof TextWebSocketFrame text && text.text().startsWith(CLOSE_COMMAND)) {
                 String[] codeAndReason = text.text().substring(CLOSE_COMMAND.length()).split(" ", 2);
                 text.release();
                 ctx.writeAndFlush(CloseReason.of(Integer.parseInt(codeAndReason[0]), codeAndReason.length > 1 ? codeAndReason[1] : ""));
