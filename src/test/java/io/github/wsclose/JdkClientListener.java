@@ -35,6 +35,11 @@ public final class JdkClientListener implements WebSocket.Listener {
         return http.newWebSocketBuilder().buildAsync(uri, this);
     }
 
+    /** Same, asking for {@code subprotocol} ({@code Sec-WebSocket-Protocol}). */
+    public CompletableFuture<WebSocket> open(HttpClient http, URI uri, String subprotocol) {
+        return http.newWebSocketBuilder().subprotocols(subprotocol).buildAsync(uri, this);
+    }
+
     /** Waits for the close frame the client received; fails if it saw an error instead. */
     public CloseReason awaitClose() throws InterruptedException, ExecutionException, TimeoutException {
         return close.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -51,7 +56,7 @@ public final class JdkClientListener implements WebSocket.Listener {
     }
 
     /** Waits for the next whole message: a {@code String} or a {@code byte[]}. */
-    Object awaitMessage() throws InterruptedException {
+    public Object awaitMessage() throws InterruptedException {
         return TestServer.next(messages, "message");
     }
 

@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The text message {@code close CODE [REASON]} by which a client asks the server to send the
- * first close frame, with that status code and reason (RFC 6455 §7.1.2).
+ * first close frame, with that status code and reason (RFC 6455 §7.1.2). Only a connection that
+ * negotiated the subprotocol {@value EchoHandler#PLAYGROUND} may ask so ({@link EchoHandler});
+ * on any other, the same text is an ordinary message and comes back as it is.
  *
  * <p>A request the server may not carry out is {@link Refused} with an explanation: a code
  * that may not appear in a close frame (1005, 1006, 1015, 999, 1004, 5000 …, §7.4), a reason

@@ -16,6 +16,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +36,10 @@ import java.util.concurrent.TimeoutException;
  *       format.</li>
  *   <li>{@code GET /ready} answers 200 while the server serves and 503 once it drains, for a
  *       load balancer's health checks ({@link GracefulDrain#GracefulDrain(String)}).</li>
- *   <li>Text and binary messages are echoed; the text {@code close CODE [REASON]} makes the
- *       server send the first close frame ({@link CloseCommand}).</li>
+ *   <li>Text and binary messages are echoed, unchanged. A client that asks for the subprotocol
+ *       {@code wsclose.playground}, as the playground page does, may send the text
+ *       {@code close CODE [REASON]} instead, which makes the server send the first close frame
+ *       ({@link CloseCommand}, {@link EchoHandler}).</li>
  *   <li>One line is printed per closed connection, and per connection refused before its
  *       upgrade ({@link ClosePrinter}).</li>
  *   <li>The server closes on its own what a server must, with the limits and timeouts of the
@@ -114,6 +117,10 @@ public final class ExampleServer {
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
         ServerOptions limits = options.serverOptions().withDrain(drain);
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(WEBSOCKET_PATH)
+                .subprotocols(EchoHandler.PLAYGROUND) // chosen when a client asks for it: the playground's close commands
+                .build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
@@ -124,7 +131,7 @@ public final class ExampleServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ServerPipeline.configure(ch.pipeline(), WEBSOCKET_PATH, close, limits,
+                        ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
                                 metrics, page, EchoHandler.INSTANCE, printer);
                     }
                 })

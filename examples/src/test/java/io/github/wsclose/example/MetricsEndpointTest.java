@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The example server's {@code GET /metrics}, read with the JDK's HTTP client after closes made by
- * the JDK's WebSocket client: one from the client, one the server starts on request, one dropped
+ * the JDK's WebSocket client: one from the client, one the server starts on request (the
+ * playground's close command, on its subprotocol), one dropped
  * connection, and one connection left open.
  */
 class MetricsEndpointTest {
@@ -61,7 +62,7 @@ class MetricsEndpointTest {
         byClient.sendClose(4000, "bye").get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         assertThat(nextClose()).contains("code=4000", "started-by=client");
 
-        WebSocket byServer = open();
+        WebSocket byServer = open(http.newWebSocketBuilder().subprotocols(EchoHandler.PLAYGROUND)); // takes close commands
         byServer.sendText("close 1013 try again later", true).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         assertThat(nextClose()).contains("code=1013", "started-by=server");
 
@@ -87,7 +88,11 @@ class MetricsEndpointTest {
     }
 
     private WebSocket open() throws Exception {
-        return http.newWebSocketBuilder().buildAsync(URI.create("ws://" + authority + ExampleServer.WEBSOCKET_PATH), new WebSocket.Listener() { })
+        return open(http.newWebSocketBuilder());
+    }
+
+    private WebSocket open(WebSocket.Builder builder) throws Exception {
+        return builder.buildAsync(URI.create("ws://" + authority + ExampleServer.WEBSOCKET_PATH), new WebSocket.Listener() { })
                 .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
