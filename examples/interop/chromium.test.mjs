@@ -1,5 +1,6 @@
-// The playground page in headless Chromium: connect, echo, close from the page with a code and reason, codes the
-// browser or the server refuse, a close the server starts on request, and the live chart of the server's close
+// The playground page in headless Chromium: connect (with the subprotocol wsclose.playground, which lets the page ask
+// the server to close), echo, close from the page with a code and reason, codes the browser or the server refuse, a
+// close the server starts on request, and the live chart of the server's close
 // metrics counting those closes. Saves screenshots to target/playground.png and target/metrics.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,8 +74,9 @@ describe('the playground page in Chromium', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('connects and echoes a message', async () => {
+  test('connects with the playground subprotocol and echoes a message', async () => {
     await connect();
+    await page.locator('#log li.k-open', { hasText: 'subprotocol wsclose.playground' }).waitFor(); // the server chose it
     await page.fill('#message', 'hello from Chromium');
     await page.click('#send-text');
     await page.locator('#log li.k-recv', { hasText: 'text: hello from Chromium' }).waitFor();

@@ -4,6 +4,12 @@
 
 export const WAIT_MS = 10_000;
 
+/**
+ * The subprotocol on which the server takes the text "close CODE [REASON]" as a request to close;
+ * on a connection without it, that text is echoed like any other.
+ */
+export const PLAYGROUND = 'wsclose.playground';
+
 export function serverUrls() {
   const page = process.env.EXAMPLE_URL;
   if (!page) {

@@ -1,10 +1,11 @@
 // The example server against Node's ws client: echo, closes started by the client with every
-// sendable code, closes started by the server through the "close CODE REASON" command, and
-// refused commands that leave the connection open.
+// sendable code, closes started by the server through the "close CODE REASON" command on a
+// connection with the subprotocol wsclose.playground (and the same text echoed on one without
+// it), and refused commands that leave the connection open.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { closeEvent, once, serverUrls } from './server.mjs';
+import { PLAYGROUND, closeEvent, once, serverUrls } from './server.mjs';
 
 const { wsUrl } = serverUrls();
 
@@ -25,8 +26,9 @@ for (const [name, reason] of Object.entries(REASONS)) {
   assert.equal(Buffer.byteLength(reason), expected, `reason "${name}" has the wrong length`);
 }
 
-async function connect() {
-  const ws = new WebSocket(wsUrl);
+/** Opens a connection, with the subprotocols given (none: a plain echo connection). */
+async function connect(...protocols) {
+  const ws = new WebSocket(wsUrl, protocols);
   await once(ws, 'open');
   return ws;
 }
@@ -52,11 +54,36 @@ describe('echo', () => {
     ws.send('second half', { fin: true });
     assert.equal((await nextMessage(ws)).data.toString(), 'first half, second half');
 
-    ws.send('closet 1000'); // not the close command: echoed
+    ws.send('closet 1000');
     assert.equal((await nextMessage(ws)).data.toString(), 'closet 1000');
 
     ws.close(1000);
     assert.deepEqual(await closed, { code: 1000, reason: '', wasClean: true });
+  });
+
+  test('without the playground subprotocol, "close 1000 x" is a message like any other: echoed', async () => {
+    const ws = await connect();
+    assert.equal(ws.protocol, '');
+    const closed = closeEvent(ws);
+
+    for (const text of ['close 1000 x', 'close 1005', 'close']) {
+      ws.send(text);
+      assert.deepEqual(await nextMessage(ws), { data: Buffer.from(text), isBinary: false });
+    }
+
+    ws.close(4000, 'done');
+    assert.deepEqual(await closed, { code: 4000, reason: 'done', wasClean: true });
+  });
+
+  test('with the playground subprotocol, "close 1000 x" makes the server close', async () => {
+    const ws = await connect(PLAYGROUND);
+    assert.equal(ws.protocol, PLAYGROUND);
+    const closed = closeEvent(ws);
+
+    ws.send('hello');
+    assert.equal((await nextMessage(ws)).data.toString(), 'hello');
+    ws.send('close 1000 x');
+    assert.deepEqual(await closed, { code: 1000, reason: 'x', wasClean: true });
   });
 });
 
@@ -80,11 +107,11 @@ describe('the client closes first', () => {
   });
 });
 
-describe('the server closes first on "close CODE REASON"', () => {
+describe('the server closes first on "close CODE REASON", with the playground subprotocol', () => {
   for (const code of SENDABLE) {
     test(`${code}: the client gets the code and reason it asked for`, async () => {
       for (const [name, reason] of Object.entries(REASONS)) {
-        const ws = await connect();
+        const ws = await connect(PLAYGROUND);
         const closed = closeEvent(ws);
         ws.send(reason === '' ? `close ${code}` : `close ${code} ${reason}`);
         assert.deepEqual(await closed, { code, reason, wasClean: true }, `${code} with ${name}`);
@@ -93,7 +120,7 @@ describe('the server closes first on "close CODE REASON"', () => {
   }
 
   test('the reason is taken verbatim, spaces included', async () => {
-    const ws = await connect();
+    const ws = await connect(PLAYGROUND);
     const closed = closeEvent(ws);
     ws.send('close 4000  two  spaces ');
     assert.deepEqual(await closed, { code: 4000, reason: ' two  spaces ', wasClean: true });
@@ -117,7 +144,7 @@ describe('a close request the server may not carry out is refused, and the conne
   };
   for (const [command, explanation] of Object.entries(refused)) {
     test(command.length > 30 ? `${command.slice(0, 30)}… (${Buffer.byteLength(command) - 11}-byte reason)` : command, async () => {
-      const ws = await connect();
+      const ws = await connect(PLAYGROUND);
       const closed = closeEvent(ws);
       ws.send(command);
       const reply = (await nextMessage(ws)).data.toString();
