@@ -15,13 +15,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the documents promise about the examples: every Java snippet in README.md and docs/ is
+ * What the documents promise about the examples: every Java snippet in README.md, examples/README.md and docs/ is
  * an excerpt, line for line, of a source file under examples/ (which the build compiles), and
  * README.md and the example projects name the library version this build makes.
  */
 class ProjectFilesTest {
 
-    private static final Pattern JAVA_BLOCK = Pattern.compile("^```java\\n(.*?)^```$", Pattern.MULTILINE | Pattern.DOTALL);
+    /** A fenced Java block, at the start of a line or indented (inside a list item): group 1 is the indentation. */
+    private static final Pattern JAVA_BLOCK = Pattern.compile("^( *)```java\\n(.*?)^\\1```$", Pattern.MULTILINE | Pattern.DOTALL);
 
     @Test
     void everyJavaSnippetIsAnExcerptOfAnExampleSource() throws IOException {
@@ -35,14 +36,16 @@ class ProjectFilesTest {
             Matcher block = JAVA_BLOCK.matcher(text);
             while (block.find()) {
                 String where = doc + ":" + (text.substring(0, block.start()).split("\n", -1).length);
-                List<String> snippet = block.group(1).lines().toList();
+                String indent = block.group(1);
+                List<String> snippet = block.group(2).lines().map(line -> line.startsWith(indent) ? line.substring(indent.length()) : line)
+                        .toList();
                 snippets.add(where);
                 if (snippet.isEmpty() || sources.values().stream().noneMatch(source -> contains(source, snippet))) {
                     drifted.add(where + (snippet.isEmpty() ? " (empty)" : " (starts with: " + snippet.get(0).strip() + ")"));
                 }
             }
         }
-        assertThat(snippets).as("java snippets in README.md and docs/").isNotEmpty();
+        assertThat(snippets).as("java snippets in README.md, examples/README.md and docs/").isNotEmpty();
         assertThat(drifted)
                 .as("java snippets that are not an excerpt of any source under examples/ (copy them from the source again)")
                 .isEmpty();
@@ -60,10 +63,11 @@ class ProjectFilesTest {
                 .containsPattern("<artifactId>netty-websocket-close-benchmarks</artifactId>\\s*<version>" + Pattern.quote(version) + "</version>");
     }
 
-    /** README.md and every Markdown file of docs/. */
+    /** README.md, examples/README.md and every Markdown file of docs/. */
     private static List<Path> documents() throws IOException {
         try (Stream<Path> docs = Files.list(Path.of("docs"))) {
-            return Stream.concat(Stream.of(Path.of("README.md")), docs.filter(p -> p.toString().endsWith(".md")).sorted()).toList();
+            return Stream.concat(Stream.of(Path.of("README.md"), Path.of("examples/README.md")),
+                    docs.filter(p -> p.toString().endsWith(".md")).sorted()).toList();
         }
     }
 
