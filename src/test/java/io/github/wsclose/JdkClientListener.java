@@ -51,7 +51,7 @@ public final class JdkClientListener implements WebSocket.Listener {
     }
 
     /** Waits for the next whole message: a {@code String} or a {@code byte[]}. */
-    Object awaitMessage() throws InterruptedException {
+    public Object awaitMessage() throws InterruptedException {
         return TestServer.next(messages, "message");
     }
 
