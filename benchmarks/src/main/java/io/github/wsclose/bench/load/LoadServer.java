@@ -2,6 +2,7 @@ package io.github.wsclose.bench.load;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
+import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
@@ -43,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,14 +57,25 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * <p>Prints {@code ready PORT...} (in the order of the variants), then answers commands read from
- * standard input, one a line: {@code drain CODE DEADLINE_MS} drains every connection of the first
- * server with {@link GracefulDrain} and prints {@code drained connections=.. clean=.. unclean=..
- * forced=.. took_ns=..}; {@code memory} collects garbage and prints {@code memory heap=BYTES
- * direct=BYTES}; {@code quit}, or the end of input, stops the servers.
+ * standard input, one a line:
+ * <ul>
+ *   <li>{@code drain CODE DEADLINE_MS} drains every connection of the first server at once
+ *       ({@link GracefulDrain#drain(ChannelGroup, CloseReason, Duration)});</li>
+ *   <li>{@code drain CODE DEADLINE_MS READINESS_DELAY_MS SPREAD_MS} starts the drain that every
+ *       connection of an {@link Variant#OURS_DRAIN ours-drain} server joined, with that
+ *       {@link DrainPlan} (once per JVM: a drain runs once);</li>
+ * </ul>
+ * both print, once the drain completed, {@code drained connections=.. clean=.. unclean=.. forced=..
+ * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=..}
+ * ({@link ServerProcess.Drained}); {@code memory} collects garbage and prints {@code memory
+ * heap=BYTES direct=BYTES}; {@code quit}, or the end of input, stops the servers.
  */
 public final class LoadServer {
 
     static final String PATH = "/ws";
+
+    /** The drain every connection of an {@link Variant#OURS_DRAIN ours-drain} server joins. */
+    private static final GracefulDrain DRAIN = new GracefulDrain();
 
     private LoadServer() {
     }
@@ -114,20 +127,31 @@ public final class LoadServer {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
             String[] words = line.trim().split(" ");
-            if (words[0].equals("drain") && words.length == 3) {
+            if (words[0].equals("drain") && (words.length == 3 || words.length == 5)) {
                 CloseReason reason = CloseReason.of(Integer.parseInt(words[1]), "");
                 Duration deadline = Duration.ofMillis(Long.parseLong(words[2]));
-                GracefulDrain.Result result = GracefulDrain.drain(connections.get(0), reason, deadline)
-                        .get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);
-                System.out.println("drained connections=" + result.connections() + " clean=" + result.clean()
-                        + " unclean=" + result.unclean() + " forced=" + result.forced() + " took_ns=" + result.took().toNanos());
+                CompletableFuture<GracefulDrain.Result> drained = words.length == 3
+                        ? GracefulDrain.drain(connections.get(0), reason, deadline)
+                        : DRAIN.start(DrainPlan.of(reason, deadline)
+                                .withReadinessDelay(Duration.ofMillis(Long.parseLong(words[3])))
+                                .withSpread(Duration.ofMillis(Long.parseLong(words[4]))));
+                System.out.println(describe(drained.get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS)));
             } else if (words[0].equals("memory") && words.length == 1) {
                 System.out.println("memory heap=" + heapAfterGc() + " direct=" + directMemory());
             } else {
-                System.out.println("error unknown command: " + line + " (expected: drain CODE DEADLINE_MS, memory, or quit)");
+                System.out.println("error unknown command: " + line
+                        + " (expected: drain CODE DEADLINE_MS [READINESS_DELAY_MS SPREAD_MS], memory, or quit)");
             }
             System.out.flush();
         }
+    }
+
+    /** The answer to a drain command: its result, one {@code name=value} a field. */
+    private static String describe(GracefulDrain.Result result) {
+        return "drained connections=" + result.connections() + " clean=" + result.clean() + " unclean=" + result.unclean()
+                + " forced=" + result.forced() + " refused=" + result.refusedUpgrades()
+                + " readiness_ns=" + result.readinessDelay().toNanos() + " spread_ns=" + result.spread().toNanos()
+                + " spread_shortened=" + result.spreadShortened() + " took_ns=" + result.took().toNanos();
     }
 
     /** Heap in use after full collections, once it stops shrinking. */
@@ -171,6 +195,17 @@ public final class LoadServer {
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
                         ServerOptions.DEFAULTS.withProtection(ServerProtection.defaults().withPingInterval(Duration.ofSeconds(1))),
+                        Echo.INSTANCE);
+            }
+        },
+        /**
+         * {@link ServerPipeline} with its default protection, every connection joined to the JVM's {@link GracefulDrain}
+         * (through the options, so messages are aggregated too): what the drain command with a plan drains.
+         */
+        OURS_DRAIN {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS.withDrain(DRAIN),
                         Echo.INSTANCE);
             }
         },
