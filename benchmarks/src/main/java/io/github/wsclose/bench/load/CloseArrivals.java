@@ -34,15 +34,13 @@ final class CloseArrivals {
         return sorted.length == 0 ? 0 : sorted[sorted.length - 1];
     }
 
-    /** The most close frames in one bucket of 100 ms, the buckets counted from the start. */
-    int peakPerBucket() {
-        int peak = 0;
-        int inBucket = 0;
-        for (int i = 0; i < sorted.length; i++) {
-            inBucket = i > 0 && sorted[i] / BUCKET_NANOS == sorted[i - 1] / BUCKET_NANOS ? inBucket + 1 : 1;
-            peak = Math.max(peak, inBucket);
+    /** The close frames in each bucket of 100 ms, counted from the start: bucket {@code i} is [i × 100 ms, (i + 1) × 100 ms). */
+    int[] perBucket() {
+        int[] buckets = new int[sorted.length == 0 ? 0 : Math.toIntExact(lastNanos() / BUCKET_NANOS) + 1];
+        for (long arrival : sorted) {
+            buckets[Math.toIntExact(arrival / BUCKET_NANOS)]++;
         }
-        return peak;
+        return buckets;
     }
 
     /** The most close frames in any 100 ms, wherever it starts. */
