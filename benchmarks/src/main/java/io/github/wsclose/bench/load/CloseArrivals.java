@@ -43,6 +43,11 @@ final class CloseArrivals {
         return buckets;
     }
 
+    /** The most close frames in one bucket of 100 ms, counted from the start. */
+    int peakPerBucket() {
+        return Arrays.stream(perBucket()).max().orElse(0);
+    }
+
     /** The most close frames in any 100 ms, wherever it starts. */
     int peakInAny100Ms() {
         int peak = 0;

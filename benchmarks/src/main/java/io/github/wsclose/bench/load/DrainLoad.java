@@ -1,7 +1,6 @@
 package io.github.wsclose.bench.load;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +59,7 @@ public final class DrainLoad {
             System.out.println("summary (median, min-max of the runs)");
             summarise("peak close frames per 100 ms", runs, Run::peak, "%.0f");
             summarise("peak in any 100 ms", runs, run -> run.arrivals.peakInAny100Ms(), "%.0f");
+            summarise("server: peak written per 100 ms", runs, run -> run.drained.sentPeak(), "%.0f");
             summarise("last close frame, ms", runs, run -> run.arrivals.lastNanos() / 1e6, "%.0f");
             summarise("last TCP close, ms", runs, run -> run.lastClosedNanos / 1e6, "%.0f");
             summarise("server's result, ms", runs, run -> run.resultNanos / 1e6, "%.0f");
@@ -103,7 +103,7 @@ public final class DrainLoad {
 
     private static void summarise(String figure, List<Run> runs, ToDoubleFunction<Run> value, String format) {
         List<Double> values = runs.stream().map(value::applyAsDouble).toList();
-        System.out.printf(Locale.ROOT, "  %-29s " + format + " (" + format + "-" + format + ")%n", figure,
+        System.out.printf(Locale.ROOT, "  %-32s " + format + " (" + format + "-" + format + ")%n", figure,
                 Median.of(values), Collections.min(values), Collections.max(values));
     }
 
@@ -116,7 +116,7 @@ public final class DrainLoad {
         }
 
         int peak() {
-            return Arrays.stream(arrivals.perBucket()).max().orElse(0);
+            return arrivals.peakPerBucket();
         }
 
         boolean passed() {
@@ -138,6 +138,7 @@ public final class DrainLoad {
                     + " %d of %d buckets over the bound; peak in any 100 ms %d%n", peak, peakAt * 100, 100.0 * peak / Math.max(1, opened),
                     opened, drained.spreadNanos() == 0 ? "none (spread 0)" : Integer.toString(bound()),
                     CloseArrivals.ideal(opened, drained.spreadNanos()), overBound, buckets.length, arrivals.peakInAny100Ms());
+            System.out.printf(Locale.ROOT, "  the server wrote at most %d close frames in one 100 ms bucket%n", drained.sentPeak());
             System.out.printf(Locale.ROOT, "  clean with %d: %d, unclean or another code: %d%n", DRAIN_CODE, clean, opened - clean);
             System.out.printf(Locale.ROOT, "  from the drain's start: last close frame %.0f ms, last TCP close %.0f ms,"
                     + " server's result %.0f ms (deadline %.0f ms)%n", arrivals.lastNanos() / 1e6, lastClosedNanos / 1e6,

@@ -2,6 +2,7 @@ package io.github.wsclose.bench.load;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
+import io.github.wsclose.DrainNotice;
 import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
@@ -44,7 +45,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,8 +69,9 @@ import java.util.concurrent.TimeUnit;
  *       {@link DrainPlan} (once per JVM: a drain runs once);</li>
  * </ul>
  * both print, once the drain completed, {@code drained connections=.. clean=.. unclean=.. forced=..
- * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=..}
- * ({@link ServerProcess.Drained}); {@code memory} collects garbage and prints {@code memory
+ * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=.. sent_peak=..}
+ * ({@link ServerProcess.Drained}; {@code sent_peak}: the most drain notices an {@code ours-drain}
+ * server fired, that is close frames it wrote, in one 100 ms from the drain's start); {@code memory} collects garbage and prints {@code memory
  * heap=BYTES direct=BYTES}; {@code quit}, or the end of input, stops the servers.
  */
 public final class LoadServer {
@@ -130,12 +134,15 @@ public final class LoadServer {
             if (words[0].equals("drain") && (words.length == 3 || words.length == 5)) {
                 CloseReason reason = CloseReason.of(Integer.parseInt(words[1]), "");
                 Duration deadline = Duration.ofMillis(Long.parseLong(words[2]));
+                DrainNoticeClock.INSTANCE.reset();
+                long start = System.nanoTime();
                 CompletableFuture<GracefulDrain.Result> drained = words.length == 3
                         ? GracefulDrain.drain(connections.get(0), reason, deadline)
                         : DRAIN.start(DrainPlan.of(reason, deadline)
                                 .withReadinessDelay(Duration.ofMillis(Long.parseLong(words[3])))
                                 .withSpread(Duration.ofMillis(Long.parseLong(words[4]))));
-                System.out.println(describe(drained.get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS)));
+                GracefulDrain.Result result = drained.get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                System.out.println(describe(result) + " sent_peak=" + DrainNoticeClock.INSTANCE.since(start).peakPerBucket());
             } else if (words[0].equals("memory") && words.length == 1) {
                 System.out.println("memory heap=" + heapAfterGc() + " direct=" + directMemory());
             } else {
@@ -206,7 +213,7 @@ public final class LoadServer {
             @Override
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS.withDrain(DRAIN),
-                        Echo.INSTANCE);
+                        Echo.INSTANCE, DrainNoticeClock.INSTANCE);
             }
         },
         /** The same with keepalive off: no pings at all (through the options, as the one above). */
@@ -260,6 +267,32 @@ public final class LoadServer {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(HttpServerCodec.class) == null) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Records when each connection's drain notice fired: the moment its close frame was written, on the server's clock. */
+    @ChannelHandler.Sharable
+    private static final class DrainNoticeClock extends ChannelInboundHandlerAdapter {
+        static final DrainNoticeClock INSTANCE = new DrainNoticeClock();
+
+        private final Queue<Long> noticed = new ConcurrentLinkedQueue<>();
+
+        /** Forgets the notices of earlier drains. */
+        void reset() {
+            noticed.clear();
+        }
+
+        /** The notices so far, from {@code startNanos} on. */
+        CloseArrivals since(long startNanos) {
+            return new CloseArrivals(noticed.stream().mapToLong(at -> Math.max(0, at - startNanos)).toArray());
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof DrainNotice) {
+                noticed.add(System.nanoTime());
             }
             ctx.fireUserEventTriggered(evt);
         }

@@ -132,9 +132,12 @@ final class ServerProcess implements AutoCloseable {
     record Memory(long heap, long direct) {
     }
 
-    /** What the server's {@code GracefulDrain.Result} said, durations in nanoseconds. */
+    /**
+     * What the server's {@code GracefulDrain.Result} said, durations in nanoseconds, and the most
+     * close frames the server wrote in one 100 ms from the start ({@code ours-drain} servers only).
+     */
     record Drained(int connections, int clean, int unclean, int forced, int refusedUpgrades, long readinessDelayNanos,
-            long spreadNanos, boolean spreadShortened, long tookNanos) {
+            long spreadNanos, boolean spreadShortened, long tookNanos, int sentPeak) {
 
         /** Reads the server's {@code drained name=value...} answer. */
         static Drained parse(String answer) {
@@ -150,7 +153,7 @@ final class ServerProcess implements AutoCloseable {
                     Integer.parseInt(fields.get("unclean")), Integer.parseInt(fields.get("forced")),
                     Integer.parseInt(fields.get("refused")), Long.parseLong(fields.get("readiness_ns")),
                     Long.parseLong(fields.get("spread_ns")), Boolean.parseBoolean(fields.get("spread_shortened")),
-                    Long.parseLong(fields.get("took_ns")));
+                    Long.parseLong(fields.get("took_ns")), Integer.parseInt(fields.get("sent_peak")));
         }
 
         @Override
