@@ -57,12 +57,12 @@ public final class DrainLoad {
         long failed = runs.stream().filter(run -> !run.passed()).count();
         if (runs.size() > 1) {
             System.out.println("summary (median, min-max of the runs)");
-            summarise("peak close frames per 100 ms", runs, Run::peak, "%.0f");
-            summarise("peak in any 100 ms", runs, run -> run.arrivals.peakInAny100Ms(), "%.0f");
-            summarise("server: peak written per 100 ms", runs, run -> run.drained.sentPeak(), "%.0f");
-            summarise("last close frame, ms", runs, run -> run.arrivals.lastNanos() / 1e6, "%.0f");
-            summarise("last TCP close, ms", runs, run -> run.lastClosedNanos / 1e6, "%.0f");
-            summarise("server's result, ms", runs, run -> run.resultNanos / 1e6, "%.0f");
+            summarise("peak close frames per 100 ms", runs, Run::peak);
+            summarise("peak in any 100 ms", runs, run -> run.arrivals.peakInAny100Ms());
+            summarise("server: peak written per 100 ms", runs, run -> run.drained.sentPeak());
+            summarise("last close frame, ms", runs, run -> run.arrivals.lastNanos() / 1e6);
+            summarise("last TCP close, ms", runs, run -> run.lastClosedNanos / 1e6);
+            summarise("server's result, ms", runs, run -> run.resultNanos / 1e6);
         }
         if (failed > 0) {
             System.out.println("FAILED: " + failed + " of " + runs.size() + " runs exceeded the bound or the deadline,"
@@ -85,26 +85,23 @@ public final class DrainLoad {
                     options.longValue("readiness-delay-ms"), options.longValue("spread-ms"));
             long resultNanos = System.nanoTime() - start;
             LoadClient.awaitClosed(open, options.longValue("timeout-ms"));
-            List<Long> arrivals = new ArrayList<>(open.size());
+            CloseArrivals arrivals = new CloseArrivals(open.stream().filter(connection -> connection.closeCodeReceived() != -2)
+                    .mapToLong(connection -> Math.max(0, connection.closeReceivedNanos() - start)).toArray());
             long lastClosed = 0;
             int clean = 0;
             for (ClientConnection connection : open) {
-                if (connection.closeCodeReceived() != -2) {
-                    arrivals.add(connection.closeReceivedNanos() - start);
-                }
                 lastClosed = Math.max(lastClosed, connection.closedNanos() - start);
                 clean += connection.clean() && connection.closeCodeReceived() == DRAIN_CODE ? 1 : 0;
             }
-            return new Run(connections, open.size(), clean, new CloseArrivals(arrivals.stream().mapToLong(Long::longValue).toArray()),
-                    lastClosed, resultNanos, TimeUnit.MILLISECONDS.toNanos(options.longValue("deadline-ms")),
+            return new Run(connections, open.size(), clean, arrivals, lastClosed, resultNanos, TimeUnit.MILLISECONDS.toNanos(options.longValue("deadline-ms")),
                     options.longValue("rate-check") != 0, drained);
         }
     }
 
-    private static void summarise(String figure, List<Run> runs, ToDoubleFunction<Run> value, String format) {
+    private static void summarise(String figure, List<Run> runs, ToDoubleFunction<Run> value) {
         List<Double> values = runs.stream().map(value::applyAsDouble).toList();
-        System.out.printf(Locale.ROOT, "  %-32s " + format + " (" + format + "-" + format + ")%n", figure,
-                Median.of(values), Collections.min(values), Collections.max(values));
+        System.out.printf(Locale.ROOT, "  %-32s %.0f (%.0f-%.0f)%n", figure, Median.of(values), Collections.min(values),
+                Collections.max(values));
     }
 
     /** One drain: what the client saw and what the server said. */
