@@ -71,8 +71,9 @@ import java.util.concurrent.TimeUnit;
  * both print, once the drain completed, {@code drained connections=.. clean=.. unclean=.. forced=..
  * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=.. sent_peak=..}
  * ({@link ServerProcess.Drained}; {@code sent_peak}: the most drain notices an {@code ours-drain}
- * server fired, that is close frames it wrote, in one 100 ms from the drain's start); {@code memory} collects garbage and prints {@code memory
- * heap=BYTES direct=BYTES}; {@code quit}, or the end of input, stops the servers.
+ * server fired, that is close frames it wrote, in one 100 ms from the drain's start);
+ * {@code memory} collects garbage and prints {@code memory heap=BYTES direct=BYTES}; {@code quit},
+ * or the end of input, stops the servers.
  */
 public final class LoadServer {
 
@@ -205,6 +206,15 @@ public final class LoadServer {
                         Echo.INSTANCE);
             }
         },
+        /** The same with keepalive off: no pings at all (through the options, as the one above). */
+        OURS_NO_KEEPALIVE {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerOptions.DEFAULTS.withProtection(ServerProtection.defaults().withPingInterval(Duration.ZERO)),
+                        Echo.INSTANCE);
+            }
+        },
         /**
          * {@link ServerPipeline} with its default protection, every connection joined to the JVM's {@link GracefulDrain}
          * (through the options, so messages are aggregated too): what the drain command with a plan drains.
@@ -214,15 +224,6 @@ public final class LoadServer {
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS.withDrain(DRAIN),
                         Echo.INSTANCE, DrainNoticeClock.INSTANCE);
-            }
-        },
-        /** The same with keepalive off: no pings at all (through the options, as the one above). */
-        OURS_NO_KEEPALIVE {
-            @Override
-            void configure(SocketChannel ch) {
-                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
-                        ServerOptions.DEFAULTS.withProtection(ServerProtection.defaults().withPingInterval(Duration.ZERO)),
-                        Echo.INSTANCE);
             }
         },
         /**
