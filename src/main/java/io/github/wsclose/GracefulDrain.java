@@ -195,11 +195,17 @@ public final class GracefulDrain {
         Collections.shuffle(connections, random); // the order of the slots
         Schedule schedule = Schedule.of(plan, connections);
         ClosePacer pacer = schedule.pacer(connections.size());
+        // the moments count from one instant, read off each event loop's clock in a tight loop: the pacer
+        // compares moments of many loops, which must not drift apart by the time it takes to schedule them all
+        long[] origins = new long[connections.size()];
+        for (int slot = 0; slot < origins.length; slot++) {
+            origins[slot] = connections.get(slot).channel.eventLoop().ticker().nanoTime();
+        }
         AtomicInteger forced = new AtomicInteger();
         List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>(connections.size());
         for (int slot = 0; slot < connections.size(); slot++) {
             long at = schedule.moment(slot, connections.size(), random.nextDouble());
-            reports.add(drainOne(connections.get(slot), plan, at, pacer, forced));
+            reports.add(drainOne(connections.get(slot), origins[slot], plan, at, pacer, forced));
         }
         // the listening socket stays open at least until load balancers have seen the readiness check fail
         reports.add(readinessDelayOver(schedule.readinessDelay));
@@ -233,15 +239,14 @@ public final class GracefulDrain {
 
     /**
      * Closes one channel at its turn from {@code pacer}, claimed {@code at} nanoseconds after the
-     * start; completes with the connection's report, or with null for a channel that is not a
-     * WebSocket connection.
+     * start ({@code origin} on its event loop's clock); completes with the connection's report, or
+     * with null for a channel that is not a WebSocket connection.
      */
-    private CompletableFuture<@Nullable CloseReport> drainOne(Connection connection, DrainPlan plan, long at,
+    private CompletableFuture<@Nullable CloseReport> drainOne(Connection connection, long origin, DrainPlan plan, long at,
             ClosePacer pacer, AtomicInteger forced) {
         CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
         Channel channel = connection.channel;
         EventLoop loop = channel.eventLoop();
-        long queued = loop.ticker().nanoTime();
         Runnable close = () -> {
             ClosingHandshakeHandler handshake = connection.handshake;
             CompletableFuture<CloseReport> report = handshake == null ? null : handshake.drain(plan.reason());
@@ -250,18 +255,19 @@ public final class GracefulDrain {
                 return;
             }
             // the deadline counts from the start of the drain, however long this task waited for its turn
-            long left = Math.max(0, plan.deadline().toNanos() - (loop.ticker().nanoTime() - queued));
+            long left = Math.max(0, plan.deadline().toNanos() - (loop.ticker().nanoTime() - origin));
             Future<?> force = loop.schedule(() -> forceClose(handshake, report, forced), left, TimeUnit.NANOSECONDS);
             report.whenComplete((closed, never) -> {
                 force.cancel(false);
                 done.complete(closed);
             });
         };
-        Runnable claim = () -> atItsTurn(loop, queued, pacer, -1, close);
-        if (at == 0) {
+        Runnable claim = () -> atItsTurn(loop, origin, pacer, -1, close);
+        long wait = at - (loop.ticker().nanoTime() - origin);
+        if (wait <= 0) {
             loop.execute(claim);
         } else {
-            loop.schedule(claim, at, TimeUnit.NANOSECONDS);
+            loop.schedule(claim, wait, TimeUnit.NANOSECONDS);
         }
         return done;
     }
@@ -270,11 +276,11 @@ public final class GracefulDrain {
      * Runs {@code close} on {@code loop} at the turn {@code pacer} gives it: claims one ({@code turn}
      * is -1 before the first claim), or claims again when this runs too late for the turn it has.
      */
-    private static void atItsTurn(EventLoop loop, long queued, ClosePacer pacer, long turn, Runnable close) {
-        long now = loop.ticker().nanoTime() - queued;
+    private static void atItsTurn(EventLoop loop, long origin, ClosePacer pacer, long turn, Runnable close) {
+        long now = loop.ticker().nanoTime() - origin;
         long mine = turn >= 0 && pacer.stillGood(turn, now) ? turn : pacer.claim(now);
         if (mine > now) {
-            loop.schedule(() -> atItsTurn(loop, queued, pacer, mine, close), mine - now, TimeUnit.NANOSECONDS);
+            loop.schedule(() -> atItsTurn(loop, origin, pacer, mine, close), mine - now, TimeUnit.NANOSECONDS);
         } else {
             close.run();
         }

@@ -63,14 +63,14 @@ final class CloseArrivals {
 
     /**
      * The most close frames a drain of {@code connections} over a window of {@code windowNanos}
-     * sends in any 100 ms, {@code ⌈connections × 100 ms / window⌉ + 1}; {@code connections} when
+     * sends in any 100 ms, {@code ⌈connections × 100 ms / window⌉ + 2}; {@code connections} when
      * the window is 0 (all at once: no bound).
      */
     static int bound(int connections, long windowNanos) {
         if (windowNanos == 0) {
             return connections;
         }
-        return (int) Math.min(connections, ceilDiv(connections * BUCKET_NANOS, windowNanos) + 1);
+        return (int) Math.min(connections, ceilDiv(connections * BUCKET_NANOS, windowNanos) + 2);
     }
 
     /** The close frames in 100 ms of an even rate, {@code connections × 100 ms / window}; all of them when the window is 0. */
