@@ -284,6 +284,7 @@ export class EchoClient {
     this.closes = []; // { code, wasClean, at, server }
     this.failedAttempts = []; // { message, at }
     this.connections = 0; // connections that opened
+    this.openedAt = []; // when each connection opened
     this.ws = undefined;
     this.server = undefined; // X-Served-By of the current connection
     this.open = false;
@@ -309,6 +310,7 @@ export class EchoClient {
       this.open = true;
       this.server = server;
       this.connections++;
+      this.openedAt.push(performance.now());
       for (let n = this.echoed; n < this.next; n++) {
         this.send(n);
         this.resent++;
