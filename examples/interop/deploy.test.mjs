@@ -42,6 +42,7 @@ const round = (x) => Math.round(x);
 async function restartOne(fleet, i, clients, plan) {
   const server = fleet.servers[i];
   const name = fleet.names[i];
+  assert.equal(await server.readiness(), 200, `${name}'s /ready before SIGTERM`);
   const signalledAt = performance.now();
   server.signal('SIGTERM');
   // /ready, asked of the server directly, until it says 503
