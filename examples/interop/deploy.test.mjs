@@ -18,6 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EchoClient, Fleet, LOG_DIR, busiestWindow, drainFlags, poll } from './fleet.mjs';
 
 const CLIENTS = 300;
@@ -139,7 +140,7 @@ async function rollingRestarts() {
     await Promise.all(clients.map((client) => client.stop()));
     // a drain with no connection left: each server exits after its readiness delay
     fleet.servers.forEach((server) => server.signal('SIGTERM'));
-    await Promise.race([Promise.all(fleet.servers.map((server) => server.exited)), poll('wait', 5000, () => undefined)]).catch(() => {});
+    await Promise.race([Promise.all(fleet.servers.map((server) => server.exited)), delay(5000)]);
     fleet.balancer?.signal('SIGTERM');
     await fleet.stop();
   }
@@ -174,7 +175,10 @@ function assertDrains(restarts, plan) {
   }
 }
 
-test(`rolling restart with a spread window: no 100 ms holds over ${BUSIEST_SHARE * 100}% of a server's reconnects`, async () => {
+/** Every wait above has its own bound; this one bounds the whole run, in case. */
+const TEST_TIMEOUT = { timeout: 180_000 };
+
+test(`rolling restart with a spread window: no 100 ms holds over ${BUSIEST_SHARE * 100}% of a server's reconnects`, TEST_TIMEOUT, async () => {
   const { rounds } = await result();
   assertDrains(rounds.spread, SPREAD);
   for (const restart of rounds.spread) {
@@ -183,7 +187,7 @@ test(`rolling restart with a spread window: no 100 ms holds over ${BUSIEST_SHARE
   }
 });
 
-test(`rolling restart without a spread window: the reconnect storm, over ${BUSIEST_SHARE * 100}% in one 100 ms`, async () => {
+test(`rolling restart without a spread window: the reconnect storm, over ${BUSIEST_SHARE * 100}% in one 100 ms`, TEST_TIMEOUT, async () => {
   const { rounds } = await result();
   assertDrains(rounds.noSpread, NO_SPREAD);
   for (const restart of rounds.noSpread) {
@@ -192,7 +196,7 @@ test(`rolling restart without a spread window: the reconnect storm, over ${BUSIE
   }
 });
 
-test(`rolling restarts: ${CLIENTS} clients through HAProxy lose no message, see only clean 1012 closes and no failed upgrade`, async () => {
+test(`rolling restarts: ${CLIENTS} clients through HAProxy lose no message, see only clean 1012 closes and no failed upgrade`, TEST_TIMEOUT, async () => {
   const r = await result();
   assert.deepEqual(r.outOfOrder, [], 'every echo is the number its client waited for');
   assert.deepEqual(r.unsettled, [], 'every number sent was echoed');
