@@ -22,11 +22,18 @@ export const HAPROXY_CONFIG = path.join(here, 'haproxy.cfg');
 export const LOG_DIR = process.env.DEPLOY_LOG_DIR ?? path.resolve(here, '../../target/deploy');
 const SERVER_NAMES = ['s1', 's2', 's3']; // as in haproxy.cfg
 
-/** Every child process started here, killed with SIGKILL if this process exits while they run. */
+/** Every child process started here, killed with SIGKILL if this process exits (or is interrupted) while they run. */
 const children = new Set();
-process.on('exit', () => {
+const killChildren = () => {
   for (const child of children) child.kill('SIGKILL');
-});
+};
+process.on('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined; throws after `timeoutMs`. */
 export async function poll(what, timeoutMs, check, everyMs = 20) {
