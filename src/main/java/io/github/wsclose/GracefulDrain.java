@@ -52,8 +52,12 @@ import org.jspecify.annotations.Nullable;
  * event (its last chance to send a message) and then its close frame, and its closing handshake
  * runs; those still open at the deadline are closed at once. The moments are random and even:
  * the window is cut into one slot per connection, in a random order, and each connection's close
- * frame goes at a random moment of its slot, so that no 100 ms of the window holds more than
- * {@code ⌈connections × 100 ms / window⌉ + 1} close frames. Channels of the drain that are not
+ * frame is due at a random moment of its slot. Two close frames never go closer than a slot's
+ * length apart: one that falls due while the slot it needs is taken, or that runs late (a pause
+ * of its event loop, or of the whole process), takes the next free one, so that close frames
+ * delayed together do not go together, and no 100 ms holds more than
+ * {@code ⌈connections × 100 ms / window⌉ + 2} of them. The deadline comes first: no close frame
+ * waits past the last moment that leaves it its close timeout. Channels of the drain that are not
  * WebSocket connections are closed at their moment too (one that has not finished its upgrade
  * fires {@code UpgradeRejected(DRAIN)} first), so that a drain leaves nothing open.
  *
@@ -190,11 +194,18 @@ public final class GracefulDrain {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         Collections.shuffle(connections, random); // the order of the slots
         Schedule schedule = Schedule.of(plan, connections);
+        ClosePacer pacer = schedule.pacer(connections.size());
+        // the moments count from one instant, read off each event loop's clock in a tight loop: the pacer
+        // compares moments of many loops, which must not drift apart by the time it takes to schedule them all
+        long[] origins = new long[connections.size()];
+        for (int slot = 0; slot < origins.length; slot++) {
+            origins[slot] = connections.get(slot).channel.eventLoop().ticker().nanoTime();
+        }
         AtomicInteger forced = new AtomicInteger();
         List<CompletableFuture<@Nullable CloseReport>> reports = new ArrayList<>(connections.size());
         for (int slot = 0; slot < connections.size(); slot++) {
             long at = schedule.moment(slot, connections.size(), random.nextDouble());
-            reports.add(drainOne(connections.get(slot), plan, at, forced));
+            reports.add(drainOne(connections.get(slot), origins[slot], plan, at, pacer, forced));
         }
         // the listening socket stays open at least until load balancers have seen the readiness check fail
         reports.add(readinessDelayOver(schedule.readinessDelay));
@@ -227,15 +238,15 @@ public final class GracefulDrain {
     }
 
     /**
-     * Closes one channel {@code at} nanoseconds after the start; completes with the connection's
-     * report, or with null for a channel that is not a WebSocket connection.
+     * Closes one channel at its turn from {@code pacer}, claimed {@code at} nanoseconds after the
+     * start ({@code origin} on its event loop's clock); completes with the connection's report, or
+     * with null for a channel that is not a WebSocket connection.
      */
-    private CompletableFuture<@Nullable CloseReport> drainOne(Connection connection, DrainPlan plan, long at,
-            AtomicInteger forced) {
+    private CompletableFuture<@Nullable CloseReport> drainOne(Connection connection, long origin, DrainPlan plan, long at,
+            ClosePacer pacer, AtomicInteger forced) {
         CompletableFuture<@Nullable CloseReport> done = new CompletableFuture<>();
         Channel channel = connection.channel;
         EventLoop loop = channel.eventLoop();
-        long queued = loop.ticker().nanoTime();
         Runnable close = () -> {
             ClosingHandshakeHandler handshake = connection.handshake;
             CompletableFuture<CloseReport> report = handshake == null ? null : handshake.drain(plan.reason());
@@ -244,19 +255,35 @@ public final class GracefulDrain {
                 return;
             }
             // the deadline counts from the start of the drain, however long this task waited for its turn
-            long left = Math.max(0, plan.deadline().toNanos() - (loop.ticker().nanoTime() - queued));
+            long left = Math.max(0, plan.deadline().toNanos() - (loop.ticker().nanoTime() - origin));
             Future<?> force = loop.schedule(() -> forceClose(handshake, report, forced), left, TimeUnit.NANOSECONDS);
             report.whenComplete((closed, never) -> {
                 force.cancel(false);
                 done.complete(closed);
             });
         };
-        if (at == 0) {
-            loop.execute(close);
+        Runnable claim = () -> atItsTurn(loop, origin, pacer, -1, close);
+        long wait = at - (loop.ticker().nanoTime() - origin);
+        if (wait <= 0) {
+            loop.execute(claim);
         } else {
-            loop.schedule(close, at, TimeUnit.NANOSECONDS);
+            loop.schedule(claim, wait, TimeUnit.NANOSECONDS);
         }
         return done;
+    }
+
+    /**
+     * Runs {@code close} on {@code loop} at the turn {@code pacer} gives it: claims one ({@code turn}
+     * is -1 before the first claim), or claims again when this runs too late for the turn it has.
+     */
+    private static void atItsTurn(EventLoop loop, long origin, ClosePacer pacer, long turn, Runnable close) {
+        long now = loop.ticker().nanoTime() - origin;
+        long mine = turn >= 0 && pacer.stillGood(turn, now) ? turn : pacer.claim(now);
+        if (mine > now) {
+            loop.schedule(() -> atItsTurn(loop, origin, pacer, mine, close), mine - now, TimeUnit.NANOSECONDS);
+        } else {
+            close.run();
+        }
     }
 
     /** Closes a channel that is not a WebSocket connection, through its upgrade guard if it has one. Call on the event loop. */
@@ -283,9 +310,10 @@ public final class GracefulDrain {
     /**
      * When the close frames go, in nanoseconds from the start: the readiness delay, cut to the
      * deadline, then a window of the plan's spread, shortened so that the last close frame has the
-     * longest close timeout of the connections before the deadline.
+     * longest close timeout of the connections before the deadline ({@code latest}, the last turn
+     * a late close frame may take).
      */
-    private record Schedule(long readinessDelay, long window) {
+    private record Schedule(long readinessDelay, long window, long latest) {
 
         static Schedule of(DrainPlan plan, List<Connection> connections) {
             long deadline = plan.deadline().toNanos();
@@ -296,7 +324,13 @@ public final class GracefulDrain {
                     closeTimeout = Math.max(closeTimeout, connection.handshake.closeTimeout().toNanos());
                 }
             }
-            return new Schedule(delay, Math.max(0, Math.min(plan.spread().toNanos(), deadline - delay - closeTimeout)));
+            long window = Math.max(0, Math.min(plan.spread().toNanos(), deadline - delay - closeTimeout));
+            return new Schedule(delay, window, Math.max(delay + window, deadline - closeTimeout));
+        }
+
+        /** The pacer of {@code slots} close frames: one per slot of the window at most. */
+        ClosePacer pacer(int slots) {
+            return new ClosePacer(slots == 0 ? 0 : window / slots, latest);
         }
 
         /** The moment of slot {@code slot} of {@code slots}, {@code random} (in [0, 1)) into the slot. */

@@ -223,6 +223,65 @@ class GracefulDrainTest {
     }
 
     @Test
+    void closeFramesDueTogetherAfterAPauseTakeTheNextFreeSlotsOneByOne() {
+        GracefulDrain drain = drainOnVirtualTime();
+        int connections = 10;
+        List<HandshakeChannel> spread = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            spread.add(join(drain, connect()));
+        }
+        Duration window = Duration.ofSeconds(1); // slots of 100 ms
+        CompletableFuture<GracefulDrain.Result> drained = drain.start(DrainPlan.of(RESTART, Duration.ofSeconds(10)).withSpread(window));
+
+        Duration pause = Duration.ofMillis(600); // the event loops ran nothing: six close frames fell due meanwhile
+        List<Long> sentAtMillis = new ArrayList<>();
+        for (HandshakeChannel ws : spread) {
+            ws.advance(pause);
+            if (!ws.sentCloses().isEmpty()) {
+                sentAtMillis.add(pause.toMillis());
+                ws.peerSends(ANSWER);
+            }
+        }
+        for (long millis = pause.toMillis() + 1; millis <= 2 * window.toMillis(); millis++) {
+            for (HandshakeChannel ws : spread) {
+                ws.advance(Duration.ofMillis(1));
+                if (!ws.sentCloses().isEmpty()) {
+                    sentAtMillis.add(millis);
+                    ws.peerSends(ANSWER);
+                }
+            }
+        }
+
+        assertThat(sentAtMillis).as("one at the end of the pause, then one per slot").hasSize(connections)
+                .containsExactly(600L, 700L, 800L, 900L, 1000L, 1100L, 1200L, 1300L, 1400L, 1500L);
+        assertThat(drained).isCompletedWithValueMatching(result -> result.clean() == connections);
+    }
+
+    @Test
+    void closeFramesLateAfterAPauseWaitNoLongerThanTheirCloseTimeoutAllowsBeforeTheDeadline() {
+        GracefulDrain drain = drainOnVirtualTime();
+        List<HandshakeChannel> spread = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            spread.add(join(drain, connect()));
+        }
+        Duration deadline = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT.plusSeconds(1); // the last turn: at 1 s
+        CompletableFuture<GracefulDrain.Result> drained = drain.start(DrainPlan.of(RESTART, deadline).withSpread(Duration.ofSeconds(1)));
+
+        for (HandshakeChannel ws : spread) {
+            ws.advance(Duration.ofMillis(900)); // a pause: nine of ten are late, and the slots left run out at 1 s
+        }
+        for (HandshakeChannel ws : spread) {
+            ws.advance(Duration.ofMillis(100));
+        }
+
+        for (HandshakeChannel ws : spread) {
+            assertThat(ws.sentClose()).as("sent by the last turn, 1 s").isEqualTo(RESTART);
+            ws.peerSends(ANSWER);
+        }
+        assertThat(drained).isCompletedWithValueMatching(result -> result.clean() == 10 && result.forced() == 0);
+    }
+
+    @Test
     void spreadIsShortenedSoThatTheLastCloseHasItsCloseTimeoutBeforeTheDeadline() {
         GracefulDrain drain = drainOnVirtualTime();
         List<HandshakeChannel> silent = List.of(join(drain, connect()), join(drain, connect()), join(drain, connect()));

@@ -15,14 +15,16 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the documents promise about the examples: every Java snippet in README.md, examples/README.md and docs/ is
- * an excerpt, line for line, of a source file under examples/ (which the build compiles), and
+ * What the documents promise about the examples: every Java snippet in README.md, examples/README.md
+ * and docs/ is an excerpt, line for line, of a source file under examples/ (which the build compiles), the
+ * HAProxy configuration in docs/deploy.md is the one the rolling restart test runs, and
  * README.md and the example projects name the library version this build makes.
  */
 class ProjectFilesTest {
 
     /** A fenced Java block, at the start of a line or indented (inside a list item): group 1 is the indentation. */
     private static final Pattern JAVA_BLOCK = Pattern.compile("^( *)```java\\n(.*?)^\\1```$", Pattern.MULTILINE | Pattern.DOTALL);
+    private static final Pattern HAPROXY_BLOCK = Pattern.compile("^```haproxy\\n(.*?)^```$", Pattern.MULTILINE | Pattern.DOTALL);
 
     @Test
     void everyJavaSnippetIsAnExcerptOfAnExampleSource() throws IOException {
@@ -49,6 +51,16 @@ class ProjectFilesTest {
         assertThat(drifted)
                 .as("java snippets that are not an excerpt of any source under examples/ (copy them from the source again)")
                 .isEmpty();
+    }
+
+    @Test
+    void deployGuideShowsTheHaproxyConfigurationTheRollingRestartTestRuns() throws IOException {
+        String guide = Files.readString(Path.of("docs/deploy.md"));
+        List<String> blocks = HAPROXY_BLOCK.matcher(guide).results().map(block -> block.group(1)).toList();
+        assertThat(blocks).as("```haproxy blocks in docs/deploy.md").hasSize(1);
+        assertThat(blocks.get(0))
+                .as("the haproxy block of docs/deploy.md (copy examples/interop/haproxy.cfg into it again)")
+                .isEqualTo(Files.readString(Path.of("examples/interop/haproxy.cfg")));
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.HdrHistogram.Histogram;
  * One load-generating WebSocket client connection: reports the upgrade, keeps a window of text
  * messages in flight to an echo server on request and records their round trips, starts a close on
  * request or answers the server's close with one close frame carrying its code, and records when
- * TCP closed. Netty's client protocol handler before it answers the server's pings. Not sharable;
+ * the server's close frame arrived and when TCP closed. Netty's client protocol handler before it answers the server's pings. Not sharable;
  * its state is confined to the channel's event loop, and read after {@link #closed()}
  * completes.
  */
@@ -28,6 +28,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean closeSent;
     private int closeCodeReceived = -2; // -2: none received; -1: an empty close frame
     private long closeStartNanos;
+    private long closeReceivedNanos;
     private long closedNanos;
     private Throwable failure;
 
@@ -106,6 +107,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return closedNanos - closeStartNanos;
     }
 
+    /** When the server's close frame arrived, in {@link System#nanoTime()}; meaningful if {@link #closeCodeReceived()} is not -2. */
+    long closeReceivedNanos() {
+        return closeReceivedNanos;
+    }
+
     /** When TCP closed, in {@link System#nanoTime()}. */
     long closedNanos() {
         return closedNanos;
@@ -140,6 +146,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             if (msg instanceof TextWebSocketFrame && inFlight > 0) {
                 echoed();
             } else if (msg instanceof CloseWebSocketFrame close && closeCodeReceived == -2) {
+                closeReceivedNanos = System.nanoTime();
                 closeCodeReceived = close.statusCode();
                 if (!closeSent) {
                     // the server closed first: answer with one close frame, echoing its code

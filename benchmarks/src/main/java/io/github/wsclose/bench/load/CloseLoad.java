@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -113,7 +109,7 @@ public final class CloseLoad {
         int connections = options.intValue("drain");
         List<ClientConnection> open = client.open(server.port(0), connections, options.longValue("timeout-ms"));
         long start = System.nanoTime();
-        String drained = server.ask("drain " + DRAIN_CODE + " " + DRAIN_DEADLINE_MILLIS);
+        ServerProcess.Drained drained = server.drain(DRAIN_CODE, DRAIN_DEADLINE_MILLIS);
         Round round = awaitClosed(open, start);
         int wrongCode = 0;
         for (ClientConnection connection : open) {
@@ -122,21 +118,14 @@ public final class CloseLoad {
         problems += connections - round.clean + wrongCode;
         System.out.printf(Locale.ROOT, "graceful drain (1012 SERVICE_RESTART, deadline %d ms): %d of %d connections opened%n",
                 DRAIN_DEADLINE_MILLIS, open.size(), connections);
-        System.out.println("  server: " + drained.replaceFirst("took_ns=(\\d+)",
-                "took=" + String.format(Locale.ROOT, "%.1f ms", Long.parseLong(drained.replaceAll(".*took_ns=(\\d+).*", "$1")) / 1e6)));
+        System.out.println("  server: " + drained);
         System.out.printf(Locale.ROOT, "  client: all closed %.1f ms after the drain command, %d clean, %d with another code than 1012%n",
                 round.elapsedNanos / 1e6, round.clean, wrongCode);
     }
 
     /** Waits until every connection closed (closing those still open at the timeout) and measures. */
     private Round awaitClosed(List<ClientConnection> open, long start) throws InterruptedException {
-        CompletableFuture<?>[] closed = open.stream().map(ClientConnection::closed).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(closed).get(options.longValue("timeout-ms"), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            open.stream().filter(c -> !c.closed().isDone()).forEach(ClientConnection::abort);
-            CompletableFuture.allOf(closed).join();
-        }
+        LoadClient.awaitClosed(open, options.longValue("timeout-ms"));
         Histogram latency = new Histogram(3);
         long last = start;
         int clean = 0;

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +82,20 @@ final class LoadClient implements AutoCloseable {
             }
         }
         return open;
+    }
+
+    /**
+     * Waits until every connection closed; those still open after {@code timeoutMillis} are
+     * closed then, and waited for.
+     */
+    static void awaitClosed(List<ClientConnection> connections, long timeoutMillis) throws InterruptedException {
+        CompletableFuture<?>[] closed = connections.stream().map(ClientConnection::closed).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(closed).get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            connections.stream().filter(c -> !c.closed().isDone()).forEach(ClientConnection::abort);
+            CompletableFuture.allOf(closed).join();
+        }
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.github.wsclose.bench.load;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.ClosingHandshakeConfig;
+import io.github.wsclose.DrainNotice;
+import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
@@ -43,6 +45,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,14 +60,27 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * <p>Prints {@code ready PORT...} (in the order of the variants), then answers commands read from
- * standard input, one a line: {@code drain CODE DEADLINE_MS} drains every connection of the first
- * server with {@link GracefulDrain} and prints {@code drained connections=.. clean=.. unclean=..
- * forced=.. took_ns=..}; {@code memory} collects garbage and prints {@code memory heap=BYTES
- * direct=BYTES}; {@code quit}, or the end of input, stops the servers.
+ * standard input, one a line:
+ * <ul>
+ *   <li>{@code drain CODE DEADLINE_MS} drains every connection of the first server at once
+ *       ({@link GracefulDrain#drain(ChannelGroup, CloseReason, Duration)});</li>
+ *   <li>{@code drain CODE DEADLINE_MS READINESS_DELAY_MS SPREAD_MS} starts the drain that every
+ *       connection of an {@link Variant#OURS_DRAIN ours-drain} server joined, with that
+ *       {@link DrainPlan} (once per JVM: a drain runs once);</li>
+ * </ul>
+ * both print, once the drain completed, {@code drained connections=.. clean=.. unclean=.. forced=..
+ * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=.. sent_peak=..}
+ * ({@link ServerProcess.Drained}; {@code sent_peak}: the most drain notices an {@code ours-drain}
+ * server fired, that is close frames it wrote, in one 100 ms from the drain's start);
+ * {@code memory} collects garbage and prints {@code memory heap=BYTES direct=BYTES}; {@code quit},
+ * or the end of input, stops the servers.
  */
 public final class LoadServer {
 
     static final String PATH = "/ws";
+
+    /** The drain every connection of an {@link Variant#OURS_DRAIN ours-drain} server joins. */
+    private static final GracefulDrain DRAIN = new GracefulDrain();
 
     private LoadServer() {
     }
@@ -114,20 +132,34 @@ public final class LoadServer {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null && !line.equals("quit"); line = in.readLine()) {
             String[] words = line.trim().split(" ");
-            if (words[0].equals("drain") && words.length == 3) {
+            if (words[0].equals("drain") && (words.length == 3 || words.length == 5)) {
                 CloseReason reason = CloseReason.of(Integer.parseInt(words[1]), "");
                 Duration deadline = Duration.ofMillis(Long.parseLong(words[2]));
-                GracefulDrain.Result result = GracefulDrain.drain(connections.get(0), reason, deadline)
-                        .get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);
-                System.out.println("drained connections=" + result.connections() + " clean=" + result.clean()
-                        + " unclean=" + result.unclean() + " forced=" + result.forced() + " took_ns=" + result.took().toNanos());
+                DrainNoticeClock.INSTANCE.reset();
+                long start = System.nanoTime();
+                CompletableFuture<GracefulDrain.Result> drained = words.length == 3
+                        ? GracefulDrain.drain(connections.get(0), reason, deadline)
+                        : DRAIN.start(DrainPlan.of(reason, deadline)
+                                .withReadinessDelay(Duration.ofMillis(Long.parseLong(words[3])))
+                                .withSpread(Duration.ofMillis(Long.parseLong(words[4]))));
+                GracefulDrain.Result result = drained.get(deadline.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                System.out.println(describe(result) + " sent_peak=" + DrainNoticeClock.INSTANCE.since(start).peakPerBucket());
             } else if (words[0].equals("memory") && words.length == 1) {
                 System.out.println("memory heap=" + heapAfterGc() + " direct=" + directMemory());
             } else {
-                System.out.println("error unknown command: " + line + " (expected: drain CODE DEADLINE_MS, memory, or quit)");
+                System.out.println("error unknown command: " + line
+                        + " (expected: drain CODE DEADLINE_MS [READINESS_DELAY_MS SPREAD_MS], memory, or quit)");
             }
             System.out.flush();
         }
+    }
+
+    /** The answer to a drain command: its result, one {@code name=value} a field. */
+    private static String describe(GracefulDrain.Result result) {
+        return "drained connections=" + result.connections() + " clean=" + result.clean() + " unclean=" + result.unclean()
+                + " forced=" + result.forced() + " refused=" + result.refusedUpgrades()
+                + " readiness_ns=" + result.readinessDelay().toNanos() + " spread_ns=" + result.spread().toNanos()
+                + " spread_shortened=" + result.spreadShortened() + " took_ns=" + result.took().toNanos();
     }
 
     /** Heap in use after full collections, once it stops shrinking. */
@@ -184,6 +216,17 @@ public final class LoadServer {
             }
         },
         /**
+         * {@link ServerPipeline} with its default protection, every connection joined to the JVM's {@link GracefulDrain}
+         * (through the options, so messages are aggregated too): what the drain command with a plan drains.
+         */
+        OURS_DRAIN {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS.withDrain(DRAIN),
+                        Echo.INSTANCE, DrainNoticeClock.INSTANCE);
+            }
+        },
+        /**
          * Stock Netty with the usual keepalive recipe: an {@link IdleStateHandler} in front whose reader-idle event, after
          * a second with nothing read, has {@link StockPinger} send a ping (it has no pong timeout).
          */
@@ -225,6 +268,32 @@ public final class LoadServer {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && ctx.pipeline().get(HttpServerCodec.class) == null) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Records when each connection's drain notice fired: the moment its close frame was written, on the server's clock. */
+    @ChannelHandler.Sharable
+    private static final class DrainNoticeClock extends ChannelInboundHandlerAdapter {
+        static final DrainNoticeClock INSTANCE = new DrainNoticeClock();
+
+        private final Queue<Long> noticed = new ConcurrentLinkedQueue<>();
+
+        /** Forgets the notices of earlier drains. */
+        void reset() {
+            noticed.clear();
+        }
+
+        /** The notices so far, from {@code startNanos} on. */
+        CloseArrivals since(long startNanos) {
+            return new CloseArrivals(noticed.stream().mapToLong(at -> Math.max(0, at - startNanos)).toArray());
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof DrainNotice) {
+                noticed.add(System.nanoTime());
             }
             ctx.fireUserEventTriggered(evt);
         }

@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,6 +87,30 @@ final class ServerProcess implements AutoCloseable {
                 Long.parseLong(answer[2].substring("direct=".length())));
     }
 
+    /**
+     * Drains every connection of the first server at once and returns the drain's result, once it
+     * completed.
+     *
+     * @param code           the close code every connection gets
+     * @param deadlineMillis how long the closing handshakes may take before the rest are forced
+     */
+    Drained drain(int code, long deadlineMillis) throws IOException {
+        return Drained.parse(ask("drain " + code + " " + deadlineMillis));
+    }
+
+    /**
+     * Starts the drain that the connections of the {@code ours-drain} servers joined, with a plan of
+     * these figures, and returns its result once it completed. A server JVM drains once.
+     *
+     * @param code                 the close code every connection gets
+     * @param deadlineMillis       how long after the start the last connection is closed, at the latest
+     * @param readinessDelayMillis how long after the start the first close frame may go
+     * @param spreadMillis         the window over which the close frames go
+     */
+    Drained drain(int code, long deadlineMillis, long readinessDelayMillis, long spreadMillis) throws IOException {
+        return Drained.parse(ask("drain " + code + " " + deadlineMillis + " " + readinessDelayMillis + " " + spreadMillis));
+    }
+
     @Override
     public void close() throws InterruptedException {
         in.println("quit");
@@ -103,5 +130,38 @@ final class ServerProcess implements AutoCloseable {
 
     /** Heap after a full GC and direct memory in use, in bytes. */
     record Memory(long heap, long direct) {
+    }
+
+    /**
+     * What the server's {@code GracefulDrain.Result} said, durations in nanoseconds, and the most
+     * close frames the server wrote in one 100 ms from the start ({@code ours-drain} servers only).
+     */
+    record Drained(int connections, int clean, int unclean, int forced, int refusedUpgrades, long readinessDelayNanos,
+            long spreadNanos, boolean spreadShortened, long tookNanos, int sentPeak) {
+
+        /** Reads the server's {@code drained name=value...} answer. */
+        static Drained parse(String answer) {
+            if (!answer.startsWith("drained ")) {
+                throw new IllegalStateException("the server did not drain: " + answer);
+            }
+            Map<String, String> fields = new HashMap<>();
+            for (String field : answer.substring("drained ".length()).split(" ")) {
+                int equals = field.indexOf('=');
+                fields.put(field.substring(0, equals), field.substring(equals + 1));
+            }
+            return new Drained(Integer.parseInt(fields.get("connections")), Integer.parseInt(fields.get("clean")),
+                    Integer.parseInt(fields.get("unclean")), Integer.parseInt(fields.get("forced")),
+                    Integer.parseInt(fields.get("refused")), Long.parseLong(fields.get("readiness_ns")),
+                    Long.parseLong(fields.get("spread_ns")), Boolean.parseBoolean(fields.get("spread_shortened")),
+                    Long.parseLong(fields.get("took_ns")), Integer.parseInt(fields.get("sent_peak")));
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "connections=%d clean=%d unclean=%d forced=%d refused=%d readiness delay %.0f ms,"
+                    + " spread %.0f ms%s, took %.1f ms", connections, clean, unclean, forced, refusedUpgrades,
+                    readinessDelayNanos / 1e6, spreadNanos / 1e6, spreadShortened ? " (shortened to fit the deadline)" : "",
+                    tookNanos / 1e6);
+        }
     }
 }

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.JdkClientListener;
 import io.github.wsclose.TestServer;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -22,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the tests' one loopback server with the JDK's WebSocket client, for both close directions: the
  * client closes first, and the client sends a fragmented "bye" that makes the server close first.
  * The server's recorder, placed just before {@link ChatHandler}, sees what reaches it: the peer's
- * close frame as a {@link CloseReason} in both directions, and exactly one {@link CloseReport}.
+ * close frame as a {@link CloseReason} in both directions, and exactly one {@link CloseReport}; and
+ * a drain, whose notice the handler answers with a last message before the close frame.
  */
 class ChatExampleTest {
 
@@ -78,6 +84,25 @@ class ChatExampleTest {
             assertThat(report.reason()).isEqualTo(tabClosed);
             assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
             assertThat(report.clean()).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("initializers")
+    void aDrainNoticeSendsALastMessageBeforeTheCloseFrame(String name, Consumer<SocketChannel> initializer) throws Exception {
+        try (TestServer server = start(initializer)) {
+            JdkClientListener client = new JdkClientListener();
+            client.open(HTTP, server.uri()).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+            channels.add(server.nextConnection().channel());
+            CloseReason restart = new CloseReason(CloseReason.Codes.SERVICE_RESTART, "deploy");
+
+            GracefulDrain.Result result = GracefulDrain.drain(channels, restart, Duration.ofSeconds(TIMEOUT_SECONDS))
+                    .get(2 * TIMEOUT_SECONDS, TimeUnit.SECONDS);
+
+            assertThat(client.awaitMessage()).isEqualTo("server leaving (deploy), reconnect");
+            assertThat(client.awaitClose()).isEqualTo(restart); // after the last message, not before
+            assertThat(result.clean()).isEqualTo(1);
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.wsclose.example.chat;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.DrainNotice;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -28,7 +29,9 @@ final class ChatHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof CloseReport report) {                     // exactly once per WebSocket connection
+        if (evt instanceof DrainNotice notice) {                     // a drain's close frame comes next: a last word first
+            ctx.writeAndFlush(new TextWebSocketFrame("server leaving (" + notice.reason().message() + "), reconnect"));
+        } else if (evt instanceof CloseReport report) {              // exactly once per WebSocket connection
             LOG.log(Level.INFO, "closed: {0}", report);              // e.g. "1000 NORMAL (LOCAL, APPLICATION, clean, 2 ms, received 1000 NORMAL, sent 1000 NORMAL: see you)"
         }
         ctx.fireUserEventTriggered(evt);
