@@ -113,14 +113,14 @@ public final class ExampleServer {
 
     /** Listens on the options' address and returns the listening channel. */
     Channel bind() throws InterruptedException {
-        ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
-                .withCloseTimeout(options.closeTimeout())
-                .withEchoReason(true); // the answer to a client's close carries its code and its reason
-        ServerOptions limits = options.serverOptions().withDrain(drain);
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)
                 .subprotocols(EchoHandler.PLAYGROUND) // chosen when a client asks for it: the playground's close commands
                 .build();
+        ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
+                .withCloseTimeout(options.closeTimeout())
+                .withEchoReason(true); // the answer to a client's close carries its code and its reason
+        ServerOptions limits = options.serverOptions().withDrain(drain);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
