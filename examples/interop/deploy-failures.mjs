@@ -8,7 +8,7 @@
 // Usage, from examples/interop, with the environment of deploy.test.mjs (see fleet.mjs):
 //   EXAMPLE_SERVER_CLASSPATH=... node deploy-failures.mjs [CLIENTS]
 // Prints one JSON line per measurement.
-import { EchoClient, Fleet, drainFlags, poll } from './fleet.mjs';
+import { Fleet, drainFlags, poll } from './fleet.mjs';
 
 const CLIENTS = Number(process.argv[2] ?? 300);
 const PLAN = { readinessDelayMs: 1000, spreadMs: 3000, closeTimeoutMs: 2000, deadlineMs: 8000, code: 1012 };
@@ -19,18 +19,6 @@ const summary = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { n: sorted.length, min: quantile(sorted, 0), median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: quantile(sorted, 1) };
 };
-
-async function connect(fleet) {
-  const clients = [];
-  for (let k = 0; k < CLIENTS; k += 50) {
-    const batch = Array.from({ length: Math.min(50, CLIENTS - k) }, (_, j) => new EchoClient(`c${k + j}`, fleet.balancer.url));
-    clients.push(...batch);
-    await Promise.all(batch.map((client) => client.start()));
-  }
-  clients.forEach((client) => client.startTicking());
-  await poll('every client having an echo', 5000, () => (clients.every((client) => client.echoed > 0) ? true : undefined));
-  return clients;
-}
 
 /** Closes after `since`, how soon the closed clients opened again, and whether every message came back. */
 async function outcome(clients, since) {
@@ -68,9 +56,9 @@ async function outcome(clients, since) {
 
 async function withFleet(run, measure) {
   const fleet = await Fleet.start(run, drainFlags(PLAN));
-  let clients = [];
+  const clients = [];
   try {
-    clients = await connect(fleet);
+    await fleet.connectClients(CLIENTS, clients);
     const result = await measure(fleet, clients);
     console.log(JSON.stringify({ measurement: run, ...result }));
   } finally {

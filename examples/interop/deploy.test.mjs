@@ -97,14 +97,7 @@ async function rollingRestarts() {
   fleet.flags = drainFlags(NO_SPREAD); // every server started from now on drains without a spread
   const clients = [];
   try {
-    // in batches, so that three servers that have just started are not asked for 300 upgrades at once
-    for (let k = 0; k < CLIENTS; k += 50) {
-      const batch = Array.from({ length: Math.min(50, CLIENTS - k) }, (_, j) => new EchoClient(`c${k + j}`, fleet.balancer.url));
-      clients.push(...batch);
-      await Promise.all(batch.map((client) => client.start()));
-    }
-    clients.forEach((client) => client.startTicking());
-    await poll('every client having an echo', 5000, () => (clients.every((client) => client.echoed > 0) ? true : undefined));
+    await fleet.connectClients(CLIENTS, clients);
 
     const rounds = { spread: [], noSpread: [] };
     for (let i = 0; i < fleet.names.length; i++) rounds.spread.push(await restartOne(fleet, i, clients, SPREAD));

@@ -265,6 +265,23 @@ export class Fleet {
     return server;
   }
 
+  /**
+   * Connects `count` EchoClients through HAProxy, in batches of 50 so that servers that have just
+   * started are not asked for every upgrade at once, starts their ticking and waits until each
+   * has had an echo. Each goes into `clients` before it connects, so that a caller that stops
+   * them after a failure stops every one; returns `clients`.
+   */
+  async connectClients(count, clients = []) {
+    for (let k = 0; k < count; k += 50) {
+      const batch = Array.from({ length: Math.min(50, count - k) }, (_, j) => new EchoClient(`c${k + j}`, this.balancer.url));
+      clients.push(...batch);
+      await Promise.all(batch.map((client) => client.start()));
+    }
+    clients.forEach((client) => client.startTicking());
+    await poll('every client having an echo', 5000, () => (clients.every((client) => client.echoed > 0) ? true : undefined));
+    return clients;
+  }
+
   /** Kills whatever still runs (servers first, then HAProxy). */
   async stop() {
     await Promise.all(this.servers.map((server) => server?.kill()));

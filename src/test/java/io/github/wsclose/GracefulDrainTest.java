@@ -192,10 +192,7 @@ class GracefulDrainTest {
     void closeFramesGoOnePerSlotOfTheSpreadWindow() {
         GracefulDrain drain = drainOnVirtualTime();
         int connections = 10;
-        List<HandshakeChannel> spread = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-            spread.add(join(drain, connect()));
-        }
+        List<HandshakeChannel> spread = joined(drain, connections);
         Duration delay = Duration.ofSeconds(1);
         Duration window = Duration.ofSeconds(1); // 10 slots of 100 ms
         CompletableFuture<GracefulDrain.Result> drained = drain.start(
@@ -226,10 +223,7 @@ class GracefulDrainTest {
     void closeFramesDueTogetherAfterAPauseTakeTheNextFreeSlotsOneByOne() {
         GracefulDrain drain = drainOnVirtualTime();
         int connections = 10;
-        List<HandshakeChannel> spread = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-            spread.add(join(drain, connect()));
-        }
+        List<HandshakeChannel> spread = joined(drain, connections);
         Duration window = Duration.ofSeconds(1); // slots of 100 ms
         CompletableFuture<GracefulDrain.Result> drained = drain.start(DrainPlan.of(RESTART, Duration.ofSeconds(10)).withSpread(window));
 
@@ -260,10 +254,7 @@ class GracefulDrainTest {
     @Test
     void closeFramesLateAfterAPauseWaitNoLongerThanTheirCloseTimeoutAllowsBeforeTheDeadline() {
         GracefulDrain drain = drainOnVirtualTime();
-        List<HandshakeChannel> spread = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            spread.add(join(drain, connect()));
-        }
+        List<HandshakeChannel> spread = joined(drain, 10);
         Duration deadline = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT.plusSeconds(1); // the last turn: at 1 s
         CompletableFuture<GracefulDrain.Result> drained = drain.start(DrainPlan.of(RESTART, deadline).withSpread(Duration.ofSeconds(1)));
 
@@ -284,7 +275,7 @@ class GracefulDrainTest {
     @Test
     void spreadIsShortenedSoThatTheLastCloseHasItsCloseTimeoutBeforeTheDeadline() {
         GracefulDrain drain = drainOnVirtualTime();
-        List<HandshakeChannel> silent = List.of(join(drain, connect()), join(drain, connect()), join(drain, connect()));
+        List<HandshakeChannel> silent = joined(drain, 3);
         Duration closeTimeout = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT; // 5 s
         Duration deadline = Duration.ofSeconds(8);
 
@@ -376,6 +367,15 @@ class GracefulDrainTest {
     private GracefulDrain drainOnVirtualTime() {
         timer.freezeTime();
         return new GracefulDrain(null, timer.eventLoop());
+    }
+
+    /** {@code count} new connections, each joined to {@code drain}. */
+    private List<HandshakeChannel> joined(GracefulDrain drain, int count) {
+        List<HandshakeChannel> joined = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            joined.add(join(drain, connect()));
+        }
+        return joined;
     }
 
     private static HandshakeChannel join(GracefulDrain drain, HandshakeChannel ws) {
