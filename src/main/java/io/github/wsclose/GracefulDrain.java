@@ -52,10 +52,10 @@ import org.jspecify.annotations.Nullable;
  * event (its last chance to send a message) and then its close frame, and its closing handshake
  * runs; those still open at the deadline are closed at once. The moments are random and even:
  * the window is cut into one slot per connection, in a random order, and each connection's close
- * frame is due at a random moment of its slot. Two close frames never go closer than a slot's
- * length apart: one that falls due while the slot it needs is taken, or that runs late (a pause
- * of its event loop, or of the whole process), takes the next free one, so that close frames
- * delayed together do not go together, and no 100 ms holds more than
+ * frame is due at a random moment of its slot. The close frames take turns at least a slot's
+ * length apart: one that falls due while the turn it needs is taken, or that runs more than a
+ * slot late (a pause of its event loop, or of the whole process), takes the next free turn, so
+ * that close frames delayed together do not go together, and no 100 ms holds more than
  * {@code ⌈connections × 100 ms / window⌉ + 2} of them. The deadline comes first: no close frame
  * waits past the last moment that leaves it its close timeout. Channels of the drain that are not
  * WebSocket connections are closed at their moment too (one that has not finished its upgrade
