@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * server's {@code Sec-WebSocket-Accept}), writes whatever it is given (frames masked here by
  * {@link WireFrame}, legal or not, or raw bytes), reads the server's frames strictly
  * ({@link WireFrame#readServerFrame}), stops reading when told, tells how the server ended TCP,
- * and can reset TCP.
+ * and can reset TCP or half-close it.
  *
  * <p>The upgrade may take up to {@link #UPGRADE_TIMEOUT}; after it, every read waits at most the
  * read timeout (10 s unless {@link #readTimeout(Duration)} says otherwise), so a test that waits
@@ -254,6 +254,11 @@ final class RawClient implements AutoCloseable {
     void reset() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
+    }
+
+    /** Half-closes TCP: a FIN, with no close frame before it unless one was sent; reading goes on. */
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 
     /** The local port of this connection: the server sees it as the client's port. */
