@@ -58,6 +58,7 @@ final class RawClient implements AutoCloseable {
     private @Nullable IOException writeFailure;
     private int allowedRsv;
     private @Nullable String extensions;
+    private Map<String, String> responseHeaders = Map.of();
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -91,6 +92,19 @@ final class RawClient implements AutoCloseable {
      */
     static RawClient upgrade(InetSocketAddress server, String path, int receiveBuffer, @Nullable String extensionOffer)
             throws IOException {
+        return upgradeWithHeaders(server, path, receiveBuffer,
+                extensionOffer == null ? "" : "Sec-WebSocket-Extensions: " + extensionOffer + "\r\n");
+    }
+
+    /**
+     * Same, with {@code extraHeaders} (header lines, each ending in CRLF, as they go on the wire) after the
+     * request's own; {@link #responseHeader(String)} tells what the server answered.
+     *
+     * @throws ProtocolException if the server answers anything but a correct 101; the message starts with
+     *                           {@code upgrade refused: } and the status line
+     */
+    static RawClient upgradeWithHeaders(InetSocketAddress server, String path, int receiveBuffer, String extraHeaders)
+            throws IOException {
         Socket socket = new Socket();
         try {
             if (receiveBuffer > 0) {
@@ -100,7 +114,7 @@ final class RawClient implements AutoCloseable {
             socket.connect(server, (int) UPGRADE_TIMEOUT.toMillis());
             socket.setSoTimeout((int) UPGRADE_TIMEOUT.toMillis());
             RawClient client = new RawClient(socket);
-            client.handshake(server, path, extensionOffer);
+            client.handshake(server, path, extraHeaders);
             return client.readTimeout(READ_TIMEOUT);
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -123,6 +137,11 @@ final class RawClient implements AutoCloseable {
     /** The server's {@code Sec-WebSocket-Extensions} answer, or null if it accepted no extension. */
     @Nullable String extensions() {
         return extensions;
+    }
+
+    /** The value of the server's 101 header {@code name} (any case), or null if it sent none. */
+    @Nullable String responseHeader(String name) {
+        return responseHeaders.get(name.toLowerCase(Locale.ROOT));
     }
 
     /** {@code frame} as this client sends it, masked with a fresh key (§5.3). */
@@ -271,7 +290,7 @@ final class RawClient implements AutoCloseable {
         socket.close();
     }
 
-    private void handshake(InetSocketAddress server, String path, @Nullable String extensionOffer) throws IOException {
+    private void handshake(InetSocketAddress server, String path, String extraHeaders) throws IOException {
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -281,7 +300,7 @@ final class RawClient implements AutoCloseable {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + key + "\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
-                + (extensionOffer == null ? "" : "Sec-WebSocket-Extensions: " + extensionOffer + "\r\n")
+                + extraHeaders
                 + "\r\n").getBytes(StandardCharsets.US_ASCII));
 
         String[] lines = readResponseHead().split("\r\n");
@@ -301,6 +320,7 @@ final class RawClient implements AutoCloseable {
             throw new ProtocolException("wrong Upgrade header: " + headers.get("upgrade") + " (expected: websocket)");
         }
         extensions = headers.get("sec-websocket-extensions");
+        responseHeaders = Map.copyOf(headers);
     }
 
     /** Reads the status line and headers, up to and without the blank line, and not one byte more. */
