@@ -3,22 +3,15 @@ package io.github.wsclose;
 import static io.github.wsclose.UpgradeAttemptsTest.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,52 +24,22 @@ import org.junit.jupiter.api.Test;
  */
 class FloodTest {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on ws://127\\.0\\.0\\.1:(\\d+)/ws");
     private static final int FLOOD_MIB = 64;
     private static final long WAIT_MILLIS = 20_000;
 
-    private Process server;
-    private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
-    private final StringBuilder transcript = new StringBuilder();
+    private ExampleServerProcess server;
     private int port;
 
     @BeforeEach
     void startServer() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        server = new ProcessBuilder(java, "-Xmx48m", "-XX:MaxDirectMemorySize=48m", "-Dio.netty.leakDetection.level=paranoid",
-                "-cp", System.getProperty("java.class.path"), "io.github.wsclose.example.ExampleServer", "--port", "0",
-                "--close-timeout-ms", "1000", "--pong-timeout-ms", "1000", "--max-pending-bytes", "1048576")
-                .redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    output.add(line);
-                }
-            } catch (IOException ended) {
-                // the server is gone
-            }
-        }, "example-server-output");
-        reader.setDaemon(true);
-        reader.start();
-        for (String line; (line = output.poll(60, TimeUnit.SECONDS)) != null; ) {
-            transcript.append(line).append('\n');
-            Matcher listening = LISTENING.matcher(line);
-            if (listening.find()) {
-                port = Integer.parseInt(listening.group(1));
-                return;
-            }
-        }
-        throw new AssertionError("the example server did not start:\n" + transcript);
+        server = ExampleServerProcess.start(List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m"), "--port", "0",
+                "--close-timeout-ms", "1000", "--pong-timeout-ms", "1000", "--max-pending-bytes", "1048576");
+        port = server.port();
     }
 
     @AfterEach
     void stopServer() throws Exception {
-        server.destroy(); // SIGTERM: the server drains and exits
-        assertThat(server.waitFor(15, TimeUnit.SECONDS)).as("the server exits after SIGTERM").isTrue();
-        for (String line; (line = output.poll()) != null; ) {
-            transcript.append(line).append('\n');
-        }
-        assertThat(transcript.toString()).as("the server's output").doesNotContain("OutOfMemory", "OutOfDirectMemory", "LEAK:", "Exception in thread");
+        server.close(); // checks that it exits on SIGTERM with no OutOfMemoryError and no leak
     }
 
     @Test
