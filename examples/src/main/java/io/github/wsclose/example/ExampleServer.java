@@ -14,11 +14,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -84,6 +85,9 @@ public final class ExampleServer {
             System.exit(2);
             return;
         }
+        // java.util.logging's formatter reads the time-zone file at its first line: read it now, while a descriptor is
+        // free; a first warning logged when none is left (a flood of connections) breaks every later date and log line
+        ZonedDateTime.now().getZone().getRules();
         new ExampleServer(options, System.out).run();
     }
 
@@ -111,8 +115,24 @@ public final class ExampleServer {
         drained.await();
     }
 
-    /** Listens on the options' address and returns the listening channel. */
+    /**
+     * Listens on the options' address and returns the listening channel, after running the pipeline once on an
+     * {@link WarmUp embedded channel} of its own, with meters and a printer that go nowhere.
+     */
     Channel bind() throws InterruptedException {
+        WarmUp.run(initializer(new GracefulDrain(READINESS_PATH), new PrintStream(OutputStream.nullOutputStream())));
+        return new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .handler(new AcceptFailures(out)) // out of file descriptors: one line, a pause, and accepting again
+                .childHandler(initializer(drain, out))
+                .bind(options.host(), options.port())
+                .sync()
+                .channel();
+    }
+
+    /** Each connection's pipeline: joining {@code drain}, counted in meters of its own, printing to {@code printed}. */
+    private ChannelInitializer<Channel> initializer(GracefulDrain drain, PrintStream printed) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)
                 .subprotocols(EchoHandler.PLAYGROUND) // chosen when a client asks for it: the playground's close commands
@@ -124,20 +144,14 @@ public final class ExampleServer {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
-        ClosePrinter printer = new ClosePrinter(out);
-        return new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
-                                metrics, page, EchoHandler.INSTANCE, printer);
-                    }
-                })
-                .bind(options.host(), options.port())
-                .sync()
-                .channel();
+        ClosePrinter printer = new ClosePrinter(printed);
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
+                        metrics, page, EchoHandler.INSTANCE, printer);
+            }
+        };
     }
 
     /**
