@@ -51,6 +51,9 @@ import java.util.concurrent.TimeoutException;
  *       frame ({@code --drain-code}: {@code 1001 GOING_AWAY} or {@code 1012 SERVICE_RESTART}) at a
  *       moment spread over {@code --drain-spread-ms}, all bounded by {@code --drain-deadline-ms};
  *       then the result is printed, the listening socket closed, and the process exits with 0.</li>
+ *   <li>Out of file descriptors under a flood of connections, it prints one line, pauses accepting
+ *       and accepts again once the flood is gone ({@link AcceptFailures}); a connection run through
+ *       the pipeline before it listens ({@link WarmUp}) keeps the flood from breaking later ones.</li>
  * </ul>
  *
  * <p>Run from the project root: {@code mvn -q test-compile exec:java}; see {@link ExampleOptions}.
