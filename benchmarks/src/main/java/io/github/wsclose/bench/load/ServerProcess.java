@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,6 +73,25 @@ final class ServerProcess implements AutoCloseable {
     long cpuNanos() {
         return process.toHandle().info().totalCpuDuration().orElseThrow(
                 () -> new IllegalStateException("this platform does not report a process's CPU time")).toNanos();
+    }
+
+    /** The server JVM's resident set size, from {@code /proc} (Linux only), in bytes. */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024; // "VmRSS:   123456 kB"
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
+    }
+
+    /** How many {@code CloseReport}s the servers of counting variants fired so far. */
+    long reports() throws IOException {
+        String answer = ask("reports");
+        if (!answer.startsWith("reports ")) {
+            throw new IllegalStateException("the server did not count its reports: " + answer);
+        }
+        return Long.parseLong(answer.substring("reports ".length()));
     }
 
     /** Sends a command and returns the server's one-line answer. */
