@@ -85,6 +85,12 @@ final class ServerProcess implements AutoCloseable {
         throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
     }
 
+    /** Collects garbage in the server JVM and returns its heap, direct memory and resident set size. */
+    Footprint footprint() throws IOException {
+        Memory memory = memory();
+        return new Footprint(memory.heap(), memory.direct(), rssBytes());
+    }
+
     /** How many {@code CloseReport}s the servers of counting variants fired so far. */
     long reports() throws IOException {
         String answer = ask("reports");
@@ -150,6 +156,16 @@ final class ServerProcess implements AutoCloseable {
 
     /** Heap after a full GC and direct memory in use, in bytes. */
     record Memory(long heap, long direct) {
+    }
+
+    /** Heap after a full GC, direct memory in use and resident set size, in bytes. */
+    record Footprint(long heap, long direct, long rss) {
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "heap %.1f MiB after GC, direct %.1f MiB, RSS %.1f MiB", heap / 1048576.0,
+                    direct / 1048576.0, rss / 1048576.0);
+        }
     }
 
     /**

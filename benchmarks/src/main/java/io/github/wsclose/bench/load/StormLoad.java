@@ -62,7 +62,7 @@ public final class StormLoad {
                 System.out.println("FAILED: the probe or a pinger did not open");
                 System.exit(1);
             }
-            Footprint before = Footprint.of(server);
+            ServerProcess.Footprint before = server.footprint();
             long reportsBefore = server.reports();
 
             CompletableFuture<Histogram> quietEcho = probe.get(0).startEcho(message, options.intValue("probe-window"));
@@ -101,7 +101,7 @@ public final class StormLoad {
                 Thread.sleep(100); // the server fires a report when TCP closed, which the client may see first
                 reports = server.reports();
             }
-            Footprint after = Footprint.of(server);
+            ServerProcess.Footprint after = server.footprint();
 
             System.out.printf(Locale.ROOT, "  cycles: %d asked for, %d upgraded, %d closed cleanly with 1000, %d not upgraded,"
                     + " in %.1f s: %.0f cycles/s (asked for %d)%n", storm.asked, upgraded, clean,
@@ -144,7 +144,7 @@ public final class StormLoad {
         long end = start + TimeUnit.MILLISECONDS.toNanos(options.longValue("duration-ms"));
         List<CompletableFuture<Boolean>> closes = new ArrayList<>(); // not the connections: 100,000 pipelines would fill the heap
         int asked = 0;
-        for (long slot = start; slot < end; slot += SLOT_NANOS) {
+        for (long slot = start; slot < end && System.nanoTime() < end; slot += SLOT_NANOS) { // a slot late delays the rest
             long wait = slot - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait); // pacing to the next slot, not a wait for an event
@@ -169,20 +169,5 @@ public final class StormLoad {
 
     /** The storm's cycles: how many were asked for, whether each that upgraded closed cleanly with 1000, and how long it ran. */
     private record Storm(int asked, List<CompletableFuture<Boolean>> closes, long nanos) {
-    }
-
-    /** The server JVM's heap after a GC, direct memory and resident set size, in bytes. */
-    private record Footprint(long heap, long direct, long rss) {
-
-        static Footprint of(ServerProcess server) throws Exception {
-            ServerProcess.Memory memory = server.memory();
-            return new Footprint(memory.heap(), memory.direct(), server.rssBytes());
-        }
-
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "heap %.1f MiB after GC, direct %.1f MiB, RSS %.1f MiB", heap / 1048576.0,
-                    direct / 1048576.0, rss / 1048576.0);
-        }
     }
 }
