@@ -27,7 +27,9 @@ import java.util.zip.Inflater;
  *   <li>RSV1 on a control frame or a continuation frame, RSV2 or RSV3 anywhere: 1002;</li>
  *   <li>data that does not inflate: 1007, as the payload is not consistent with its type;</li>
  *   <li>a message that inflates to more than the message limit: 1009, found while inflating,
- *       so a small frame can never make us hold more than the limit.</li>
+ *       so a small frame can never make us hold more than the limit: each message is inflated
+ *       to at most one byte past it, whatever it would inflate to, and the close reason says
+ *       how many of its compressed bytes that took.</li>
  * </ul>
  * After a fault every frame is dropped. {@link io.netty.handler.codec.MessageToMessageDecoder}
  * releases each frame read; the frames passed on are new.
@@ -46,9 +48,11 @@ final class PerMessageInflater extends WebSocketExtensionDecoder {
     private final int maxMessageBytes;
     private final Inflater inflater = new Inflater(true); // raw DEFLATE, no zlib header (§7.2.2)
 
-    // state: where the connection stands, and the bytes the current compressed message inflated to so far
+    // state: where the connection stands, the bytes the current compressed message inflated to so far,
+    // and the inflater's count of bytes read when that message began
     private State state = State.PLAIN;
     private long messageBytes;
+    private long messageInputStart;
 
     PerMessageInflater(boolean noContextTakeover, int maxMessageBytes) {
         this.noContextTakeover = noContextTakeover;
@@ -93,6 +97,7 @@ final class PerMessageInflater extends WebSocketExtensionDecoder {
         }
         if (!continuation && rsv != 0) {
             state = State.COMPRESSED;
+            messageInputStart = inflater.getBytesRead();
         }
         if (state == State.PLAIN) {
             out.add(frame.retain());
@@ -132,13 +137,15 @@ final class PerMessageInflater extends WebSocketExtensionDecoder {
         try {
             while (!inflater.finished()) {
                 inflated.ensureWritable(CHUNK);
-                int space = inflated.writableBytes();
+                // never more than one byte past the limit: a zip bomb inflates to limit + 1 bytes, then fails
+                int space = (int) Math.min(inflated.writableBytes(), maxMessageBytes - messageBytes + 1);
                 int n = inflater.inflate(inflated.nioBuffer(inflated.writerIndex(), space));
                 inflated.writerIndex(inflated.writerIndex() + n);
                 messageBytes += n;
                 if (messageBytes > maxMessageBytes) {
                     throw fail(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big after inflating: more than "
-                            + maxMessageBytes + " bytes (expected: <= " + maxMessageBytes + ")");
+                            + maxMessageBytes + " bytes from " + (inflater.getBytesRead() - messageInputStart)
+                            + " compressed (expected: <= " + maxMessageBytes + ")");
                 }
                 if (inflater.needsDictionary()) {
                     throw fail(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "invalid deflate data: a preset dictionary is asked for");

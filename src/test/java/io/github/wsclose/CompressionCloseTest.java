@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,7 +62,34 @@ class CompressionCloseTest {
 
         assertThat(outcome.closeCode()).isEqualTo(1009);
         assertThat(outcome.cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
-        assertThat(outcome.sent().message()).isEqualTo("message too big after inflating: more than 8192 bytes (expected: <= 8192)");
+        assertThat(outcome.sent().message()).matches("message too big after inflating: more than 8192 bytes from \\d+ compressed \\(expected: <= 8192\\)");
+    }
+
+    /**
+     * A zip bomb: 10 MiB of zeros compressed to about 10 KiB, in one frame or in fragments of 16
+     * compressed bytes, against the default limit of 64 KiB. The server inflates one byte past
+     * the limit and closes: the close reason says how few of the compressed bytes it took.
+     */
+    @ParameterizedTest(name = "in fragments of {0} bytes (0: one frame)")
+    @ValueSource(ints = {0, 16})
+    void aZipBombFailsWith1009WhileItInflates(int fragmentBytes) throws Exception {
+        ClientCompression zlib = ClientCompression.accept(OFFER, "permessage-deflate");
+        int inflatesTo = 10 << 20;
+        byte[] bomb = zlib.compress(new byte[inflatesTo]);
+        zlib.end();
+        assertThat(inflatesTo / bomb.length).as("the ratio of %s bytes to %s", inflatesTo, bomb.length).isGreaterThan(1000);
+        int limit = ServerOptions.DEFAULTS.maxMessageBytes();
+
+        Outcome outcome = failWith(ServerOptions.DEFAULTS.withCompression(PerMessageDeflateConfig.DEFAULT), OFFER,
+                fragments(bomb, fragmentBytes));
+
+        assertThat(outcome.closeCode()).isEqualTo(1009);
+        assertThat(outcome.cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
+        Matcher reason = Pattern.compile("message too big after inflating: more than " + limit + " bytes from (\\d+) compressed"
+                + " \\(expected: <= " + limit + "\\)").matcher(outcome.sent().message());
+        assertThat(reason.matches()).as(outcome.sent().message()).isTrue();
+        // the limit + 1 bytes inflated came from about limit / 1000 compressed bytes: the rest was never inflated
+        assertThat(Long.parseLong(reason.group(1))).isPositive().isLessThan(limit / 1000 + 2L * Math.max(fragmentBytes, 64));
     }
 
     @ParameterizedTest(name = "offer: {0}")
@@ -81,13 +110,35 @@ class CompressionCloseTest {
 
     /** Sends {@code frame} to a server that offers compression, on a connection that offered it if {@code offer} is not null. */
     private static Outcome failWith(@Nullable String offer, WireFrame frame) throws Exception {
-        try (TestServer server = TestServer.builder().options(OPTIONS.withCompression(PerMessageDeflateConfig.DEFAULT)).start();
+        return failWith(OPTIONS.withCompression(PerMessageDeflateConfig.DEFAULT), offer, List.of(frame));
+    }
+
+    /**
+     * Sends {@code frames} to a server with {@code options}, on a connection that offered compression if {@code offer} is
+     * not null; a write the server's close cuts short is not an error.
+     */
+    private static Outcome failWith(ServerOptions options, @Nullable String offer, List<WireFrame> frames) throws Exception {
+        try (TestServer server = TestServer.builder().options(options).start();
                 RawClient client = RawClient.upgrade((InetSocketAddress) server.address(), TestServer.PATH, 0, offer).allowRsv(4)) {
             assertThat(client.extensions()).isEqualTo(offer == null ? null : "permessage-deflate");
             TestServer.Connection connection = server.nextConnection();
-            client.send(frame);
+            client.sendKeepingFailure(frames);
             return outcome(client.readUntilClosed().frames(), connection.report());
         }
+    }
+
+    /** {@code compressed} as one compressed binary message: one frame if {@code size} is 0, else fragments of {@code size} bytes. */
+    private static List<WireFrame> fragments(byte[] compressed, int size) {
+        if (size == 0) {
+            return List.of(new WireFrame(true, 4, WireFrame.BINARY, compressed));
+        }
+        List<WireFrame> frames = new ArrayList<>();
+        for (int from = 0; from < compressed.length; from += size) {
+            int to = Math.min(from + size, compressed.length);
+            frames.add(new WireFrame(to == compressed.length, from == 0 ? 4 : 0, from == 0 ? WireFrame.BINARY : WireFrame.CONTINUATION,
+                    Arrays.copyOfRange(compressed, from, to)));
+        }
+        return frames;
     }
 
     private static Outcome run(TestServer server, @Nullable String offer, String scenario) throws Exception {

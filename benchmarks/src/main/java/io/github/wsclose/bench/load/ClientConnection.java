@@ -3,7 +3,11 @@ package io.github.wsclose.bench.load;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -14,7 +18,9 @@ import org.HdrHistogram.Histogram;
  * One load-generating WebSocket client connection: reports the upgrade, keeps a window of text
  * messages in flight to an echo server on request and records their round trips, starts a close on
  * request or answers the server's close with one close frame carrying its code, and records when
- * the server's close frame arrived and when TCP closed. Netty's client protocol handler before it answers the server's pings. Not sharable;
+ * the server's close frame arrived and when TCP closed; on request it sends a frame and waits for the answer
+ * to a ping after it, or sends pings as fast as the channel takes them while it reads the pongs.
+ * Netty's client protocol handler before it answers the server's pings. Not sharable;
  * its state is confined to the channel's event loop, and read after {@link #closed()}
  * completes.
  */
@@ -40,6 +46,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean echoing;
     private Histogram roundTrips;
     private CompletableFuture<Histogram> echoStopped;
+
+    // ping state, confined to the event loop
+    private boolean flooding;
+    private long pingsSent;
+    private long pongsReceived;
+    private CompletableFuture<Void> nextPong;
 
     /** Completes when the WebSocket upgrade completed; fails if the connection ended first. */
     CompletableFuture<ClientConnection> upgraded() {
@@ -97,6 +109,39 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /**
+     * Sends {@code frame}, then a ping, from the channel's event loop.
+     *
+     * @return completes when the next pong arrives: the server has read the frame
+     */
+    CompletableFuture<Void> sendThenPing(WebSocketFrame frame) {
+        CompletableFuture<Void> pong = new CompletableFuture<>();
+        ctx.executor().execute(() -> {
+            nextPong = pong;
+            ctx.write(frame);
+            ctx.writeAndFlush(new PingWebSocketFrame(Unpooled.copyLong(pingsSent++)));
+        });
+        return pong;
+    }
+
+    /** Starts sending pings as fast as the channel takes them, from the channel's event loop, until {@link #stopPingFlood()}. */
+    void startPingFlood() {
+        ctx.executor().execute(() -> {
+            flooding = true;
+            pumpPings();
+        });
+    }
+
+    /** Stops the ping flood, from the channel's event loop; completes with the pings sent and the pongs received. */
+    CompletableFuture<Pings> stopPingFlood() {
+        CompletableFuture<Pings> stopped = new CompletableFuture<>();
+        ctx.executor().execute(() -> {
+            flooding = false;
+            stopped.complete(new Pings(pingsSent, pongsReceived));
+        });
+        return stopped;
+    }
+
     /** Closes TCP now, from any thread; call once the upgrade completed. */
     void abort() {
         ctx.channel().close();
@@ -122,6 +167,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return closeSent && closeCodeReceived != -2 && failure == null;
     }
 
+    /** What failed on the connection, or null. */
+    Throwable failure() {
+        return failure;
+    }
+
     /** The code of the server's close frame: -1 for an empty one, -2 if none came. */
     int closeCodeReceived() {
         return closeCodeReceived;
@@ -145,6 +195,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         try {
             if (msg instanceof TextWebSocketFrame && inFlight > 0) {
                 echoed();
+            } else if (msg instanceof PongWebSocketFrame) {
+                pongsReceived++;
+                if (nextPong != null) {
+                    nextPong.complete(null);
+                    nextPong = null;
+                }
             } else if (msg instanceof CloseWebSocketFrame close && closeCodeReceived == -2) {
                 closeReceivedNanos = System.nanoTime();
                 closeCodeReceived = close.statusCode();
@@ -169,6 +225,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (flooding && ctx.channel().isWritable()) {
+            pumpPings();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (failure == null) {
             failure = cause;
@@ -184,7 +248,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         if (echoStopped != null) {
             echoStopped.completeExceptionally(new IllegalStateException("connection closed while echoing", failure));
         }
+        if (nextPong != null) {
+            nextPong.completeExceptionally(new IllegalStateException("connection closed before the pong", failure));
+        }
         ctx.fireChannelInactive();
+    }
+
+    /** Writes pings while the channel is writable, 64 a flush, and comes back after the reads in between. */
+    private void pumpPings() {
+        for (int i = 0; i < 64 && flooding && ctx.channel().isWritable(); i++) {
+            ctx.write(new PingWebSocketFrame(Unpooled.copyLong(pingsSent++)));
+        }
+        ctx.flush();
+        if (flooding && ctx.channel().isWritable()) {
+            ctx.executor().execute(this::pumpPings);
+        }
     }
 
     private void send() {
@@ -202,5 +280,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         } else if (inFlight == 0) {
             echoStopped.complete(roundTrips);
         }
+    }
+
+    /** What a ping flood sent and got back. */
+    record Pings(long sent, long pongs) {
     }
 }

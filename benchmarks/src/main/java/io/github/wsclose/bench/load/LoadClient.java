@@ -46,6 +46,7 @@ final class LoadClient implements AutoCloseable {
                 .webSocketUri(uri)
                 .handleCloseFrames(false) // ClientConnection answers close frames itself
                 .sendCloseFrame(null)
+                .dropPongFrames(false) // ClientConnection counts them
                 .build();
         Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class);
         Semaphore inFlight = new Semaphore(concurrency);

@@ -1,6 +1,7 @@
 package io.github.wsclose.bench.load;
 
 import io.github.wsclose.CloseReason;
+import io.github.wsclose.CloseReport;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.DrainNotice;
 import io.github.wsclose.DrainPlan;
@@ -49,6 +50,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server side of the load tools, run in its own JVM ({@link ServerProcess}): one WebSocket
@@ -72,8 +74,9 @@ import java.util.concurrent.TimeUnit;
  * refused=.. readiness_ns=.. spread_ns=.. spread_shortened=.. took_ns=.. sent_peak=..}
  * ({@link ServerProcess.Drained}; {@code sent_peak}: the most drain notices an {@code ours-drain}
  * server fired, that is close frames it wrote, in one 100 ms from the drain's start);
- * {@code memory} collects garbage and prints {@code memory heap=BYTES direct=BYTES}; {@code quit},
- * or the end of input, stops the servers.
+ * {@code memory} collects garbage and prints {@code memory heap=BYTES direct=BYTES};
+ * {@code reports} prints {@code reports N}, the {@link CloseReport}s fired so far on the servers of
+ * the variants that count them; {@code quit}, or the end of input, stops the servers.
  */
 public final class LoadServer {
 
@@ -146,9 +149,11 @@ public final class LoadServer {
                 System.out.println(describe(result) + " sent_peak=" + DrainNoticeClock.INSTANCE.since(start).peakPerBucket());
             } else if (words[0].equals("memory") && words.length == 1) {
                 System.out.println("memory heap=" + heapAfterGc() + " direct=" + directMemory());
+            } else if (words[0].equals("reports") && words.length == 1) {
+                System.out.println("reports " + ReportCounter.INSTANCE.reports.sum());
             } else {
                 System.out.println("error unknown command: " + line
-                        + " (expected: drain CODE DEADLINE_MS [READINESS_DELAY_MS SPREAD_MS], memory, or quit)");
+                        + " (expected: drain CODE DEADLINE_MS [READINESS_DELAY_MS SPREAD_MS], memory, reports, or quit)");
             }
             System.out.flush();
         }
@@ -195,6 +200,25 @@ public final class LoadServer {
             @Override
             void configure(SocketChannel ch) {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE);
+            }
+        },
+        /** The same, with the {@link CloseReport}s counted for the {@code reports} command. */
+        OURS_COUNTED {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE, ReportCounter.INSTANCE);
+            }
+        },
+        /**
+         * {@link ServerPipeline} with its default protection and messages (and frames) of up to 16 MiB, as the example
+         * server's Autobahn run, the {@link CloseReport}s counted: what incomplete messages hold at such a limit.
+         */
+        OURS_16MIB {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(),
+                        ServerOptions.DEFAULTS.withMaxMessageBytes(16 << 20).withMaxFrameBytes(16 << 20),
+                        Echo.INSTANCE, ReportCounter.INSTANCE);
             }
         },
         /** The same with a ping after every second of quiet (through the options, so messages are aggregated too). */
@@ -294,6 +318,22 @@ public final class LoadServer {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof DrainNotice) {
                 noticed.add(System.nanoTime());
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Counts the {@link CloseReport}s fired on the connections of the servers it is in. */
+    @ChannelHandler.Sharable
+    private static final class ReportCounter extends ChannelInboundHandlerAdapter {
+        static final ReportCounter INSTANCE = new ReportCounter();
+
+        private final LongAdder reports = new LongAdder();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof CloseReport) {
+                reports.increment();
             }
             ctx.fireUserEventTriggered(evt);
         }

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,6 +75,31 @@ final class ServerProcess implements AutoCloseable {
                 () -> new IllegalStateException("this platform does not report a process's CPU time")).toNanos();
     }
 
+    /** The server JVM's resident set size, from {@code /proc} (Linux only), in bytes. */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024; // "VmRSS:   123456 kB"
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
+    }
+
+    /** Collects garbage in the server JVM and returns its heap, direct memory and resident set size. */
+    Footprint footprint() throws IOException {
+        Memory memory = memory();
+        return new Footprint(memory.heap(), memory.direct(), rssBytes());
+    }
+
+    /** How many {@code CloseReport}s the servers of counting variants fired so far. */
+    long reports() throws IOException {
+        String answer = ask("reports");
+        if (!answer.startsWith("reports ")) {
+            throw new IllegalStateException("the server did not count its reports: " + answer);
+        }
+        return Long.parseLong(answer.substring("reports ".length()));
+    }
+
     /** Sends a command and returns the server's one-line answer. */
     String ask(String command) throws IOException {
         in.println(command);
@@ -130,6 +156,16 @@ final class ServerProcess implements AutoCloseable {
 
     /** Heap after a full GC and direct memory in use, in bytes. */
     record Memory(long heap, long direct) {
+    }
+
+    /** Heap after a full GC, direct memory in use and resident set size, in bytes. */
+    record Footprint(long heap, long direct, long rss) {
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "heap %.1f MiB after GC, direct %.1f MiB, RSS %.1f MiB", heap / 1048576.0,
+                    direct / 1048576.0, rss / 1048576.0);
+        }
     }
 
     /**
