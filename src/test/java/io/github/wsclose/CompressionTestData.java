@@ -1,5 +1,7 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.TestBytes.ascii;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,10 +155,6 @@ enum CompressionTestData {
             out.writeBytes(ascii("\nendstream\nendobj\n"));
         }
         return Arrays.copyOf(out.toByteArray(), PDF_BYTES);
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static int[] byteStarts(int length) {

@@ -1,6 +1,6 @@
 package io.github.wsclose;
 
-import static io.github.wsclose.UpgradeAttemptsTest.ascii;
+import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -45,6 +45,11 @@ final class TestBytes {
         return out.toByteArray();
     }
 
+    /** The bytes of ASCII {@code text}. */
+    static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** Upper-case hex with a space between bytes, for readable assertion messages. */
     static String toHex(byte[] bytes) {
         StringBuilder sb = new StringBuilder();

@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,9 +83,5 @@ class UpgradeAttemptsTest {
                 return true; // a reset ends it too
             }
         }
-    }
-
-    static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

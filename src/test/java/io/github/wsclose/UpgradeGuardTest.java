@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
@@ -340,9 +341,5 @@ class UpgradeGuardTest {
 
     private static String sentText(HandshakeChannel ws) {
         return new String(ByteBufUtil.decodeHexDump(ws.sentBytes()), StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }
