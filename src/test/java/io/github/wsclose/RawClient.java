@@ -54,10 +54,9 @@ final class RawClient implements AutoCloseable {
     private final OutputStream out;
     private final Random random = new Random(6455);
 
-    // what went wrong on our side, which RSV bits the server may set (an extension's), and the extensions it accepted
+    // what went wrong on our side, which RSV bits the server may set (an extension's), and the 101's headers (lower-case names)
     private @Nullable IOException writeFailure;
     private int allowedRsv;
-    private @Nullable String extensions;
     private Map<String, String> responseHeaders = Map.of();
 
     private RawClient(Socket socket) throws IOException {
@@ -136,7 +135,7 @@ final class RawClient implements AutoCloseable {
 
     /** The server's {@code Sec-WebSocket-Extensions} answer, or null if it accepted no extension. */
     @Nullable String extensions() {
-        return extensions;
+        return responseHeader("sec-websocket-extensions");
     }
 
     /** The value of the server's 101 header {@code name} (any case), or null if it sent none. */
@@ -319,7 +318,6 @@ final class RawClient implements AutoCloseable {
         if (!"websocket".equalsIgnoreCase(headers.get("upgrade"))) {
             throw new ProtocolException("wrong Upgrade header: " + headers.get("upgrade") + " (expected: websocket)");
         }
-        extensions = headers.get("sec-websocket-extensions");
         responseHeaders = Map.copyOf(headers);
     }
 
