@@ -29,10 +29,11 @@ import org.jspecify.annotations.Nullable;
  *       pong timeout of zero keeps pinging and never fails. Pings go even while the channel is
  *       not writable: a peer that reads slowly answers once it has read what waits before them.</li>
  *   <li><b>The peer's pings</b>, in place of Netty's protocol handler, which answers every ping
- *       whatever the channel's writability: at most one pong pending, for the latest ping only
- *       (§5.5.3 allows it), none while the channel is not writable. A peer that keeps pinging
- *       while a pong of ours has waited longer than the pong timeout does not read: it is closed
- *       as a slow consumer. Pings are consumed here.</li>
+ *       whatever the channel's writability: one pong at the end of each read, for the latest
+ *       ping of that read only (§5.5.3 allows it), so that a flood of pings costs a write per read,
+ *       not per ping; at most one pong pending, none while the channel is not writable. A peer
+ *       that keeps pinging while a pong of ours has waited longer than the pong timeout does not
+ *       read: it is closed as a slow consumer. Pings are consumed here.</li>
  *   <li><b>Idle timeout.</b> No data frame (text, binary, continuation) either way for the idle
  *       timeout starts the closing handshake with 1001 GOING_AWAY and
  *       {@link CloseReport.Cause#IDLE_TIMEOUT}; pings and pongs are no use of the connection.</li>
@@ -145,6 +146,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        answerPing(ctx); // one pong per read, whatever number of pings it held
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         answerPing(ctx);
         ctx.fireChannelWritabilityChanged();
@@ -222,7 +229,6 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         if (pongPending && pongTimeout > 0 && now(ctx) - pongWrittenNanos > pongTimeout) {
             handshake.startClose(protection().slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER); // it pings, and does not read
         }
-        answerPing(ctx);
     }
 
     private void answerPing(ChannelHandlerContext ctx) {

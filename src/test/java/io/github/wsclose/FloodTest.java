@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,11 +22,19 @@ import org.junit.jupiter.api.Test;
  * small heap and little direct memory: the server stays up, another connection is served all along, the offender is
  * closed, and the memory comes back (a second flood, after the first offender is gone, is survived as well). Before
  * the protections, either flood ran such a server out of memory within a few MiB.
+ *
+ * <p>The echo flood's offender is closed as a slow consumer: its echoes wait unread. The ping flood's offender gets one
+ * pong per read of the server, a few hundred bytes for its 64 MiB of pings, which its socket buffers hold: it costs the
+ * server no more than any peer that sends bytes, and since pings are no use of the connection, the idle timeout closes
+ * it.
  */
 class FloodTest {
 
     private static final int FLOOD_MIB = 64;
     private static final long WAIT_MILLIS = 20_000;
+    private static final int IDLE_TIMEOUT_MILLIS = 3_000;
+    /** How often the other connection is asked for an echo: well within the idle timeout, which would close it too. */
+    private static final long ECHO_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_TIMEOUT_MILLIS / 3);
 
     private ExampleServerProcess server;
     private int port;
@@ -33,7 +42,8 @@ class FloodTest {
     @BeforeEach
     void startServer() throws Exception {
         server = ExampleServerProcess.start(List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m"), "--port", "0",
-                "--close-timeout-ms", "1000", "--pong-timeout-ms", "1000", "--max-pending-bytes", "1048576");
+                "--close-timeout-ms", "1000", "--pong-timeout-ms", "1000", "--max-pending-bytes", "1048576",
+                "--idle-timeout-ms", Integer.toString(IDLE_TIMEOUT_MILLIS));
         port = server.port();
     }
 
@@ -45,20 +55,26 @@ class FloodTest {
     @Test
     void pingFloodFromAPeerThatNeverReads() throws Exception {
         byte[] pings = repeat(WireFrame.of(WireFrame.PING, new byte[125]).masked(0x1234567), 1 << 20);
-        floodTwiceWhileServing(pings);
+        floodTwiceWhileServing(pings, "idle-timeout");
     }
 
     @Test
     void echoFloodFromAPeerThatNeverReads() throws Exception {
         byte[] messages = repeat(WireFrame.of(WireFrame.BINARY, new byte[65536]).masked(0x7654321), 1 << 20);
-        floodTwiceWhileServing(messages);
+        floodTwiceWhileServing(messages, "slow-consumer");
     }
 
-    /** Two offenders one after the other, each flooding up to FLOOD_MIB, while a third connection is served. */
-    private void floodTwiceWhileServing(byte[] block) throws Exception {
+    /**
+     * Two offenders one after the other, each flooding up to FLOOD_MIB, while a third connection is served; each
+     * offender's report line, which the server prints, must name {@code cause}.
+     */
+    private void floodTwiceWhileServing(byte[] block, String cause) throws Exception {
         try (RawClient bystander = RawClient.upgrade(port)) {
             for (int round = 0; round < 2; round++) {
-                assertThat(floodUntilClosed(block, bystander)).as("round %d: the offender is closed", round).isTrue();
+                int offender = floodUntilClosed(block, bystander);
+                assertThat(offender).as("round %d: the offender is closed", round).isPositive();
+                assertThat(server.awaitLine(Pattern.compile("closed [^ ]*:" + offender + " .* cause=" + cause + "( |$)"), TimeUnit.SECONDS.toNanos(10)))
+                        .as("round %d: the offender's report, cause=%s, in:%n%s", round, cause, server.transcript()).isNotNull();
                 assertEchoes(bystander, "after round " + round);
             }
         }
@@ -67,9 +83,9 @@ class FloodTest {
 
     /**
      * Upgrades a connection that never reads and sends {@code block} again and again, up to FLOOD_MIB, then a small
-     * ping every 50 ms; tells whether the server closed it (a write fails) within WAIT_MILLIS.
+     * ping every 50 ms; returns its local port if the server closed it (a write fails) within WAIT_MILLIS, else -1.
      */
-    private boolean floodUntilClosed(byte[] block, RawClient bystander) throws Exception {
+    private int floodUntilClosed(byte[] block, RawClient bystander) throws Exception {
         long sent = 0;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
         byte[] ping = WireFrame.of(WireFrame.PING, new byte[0]).masked(0x1111);
@@ -84,22 +100,25 @@ class FloodTest {
                 assertThat(b).as("the 101 response").isNotNegative();
                 matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
             }
-            while (System.nanoTime() < deadline) {
-                if (sent < (long) FLOOD_MIB << 20) {
-                    out.write(block);
-                    sent += block.length;
-                    if (sent % (16 << 20) < block.length) {
-                        assertEchoes(bystander, "during the flood, at " + (sent >> 20) + " MiB");
+            try {
+                for (long nextEcho = System.nanoTime() + ECHO_EVERY_NANOS; System.nanoTime() < deadline; ) {
+                    if (sent < (long) FLOOD_MIB << 20) {
+                        out.write(block);
+                        sent += block.length;
+                    } else {
+                        out.write(ping);
+                        Thread.sleep(50); // the pace of the probe, bounded by the deadline: not a synchronisation
                     }
-                } else {
-                    out.write(ping);
-                    Thread.sleep(50); // the pace of the probe, bounded by the deadline: not a synchronisation
+                    if (System.nanoTime() >= nextEcho) {
+                        assertEchoes(bystander, "at " + (sent >> 20) + " MiB of flood");
+                        nextEcho = System.nanoTime() + ECHO_EVERY_NANOS;
+                    }
                 }
+            } catch (IOException closedByTheServer) {
+                return offender.getLocalPort();
             }
-        } catch (IOException closedByTheServer) {
-            return true;
         }
-        return false;
+        return -1;
     }
 
     private static void assertEchoes(RawClient bystander, String when) throws IOException {

@@ -1,5 +1,6 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
@@ -9,7 +10,6 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class KeepaliveTest {
             ws.advance(NANO);
 
             assertThat(ws.channel.isOpen()).isFalse();
-            assertThat(ws.sentBytes()).isEqualTo("8818" + ByteBufUtil.hexDump(ascii("\u0003\u00f3keepalive ping timeout")));
+            assertThat(ws.sentBytes()).isEqualTo("8818" + ByteBufUtil.hexDump(TestBytes.payload(1011, "keepalive ping timeout")));
             CloseReport report = ws.report();
             assertThat(report.cause()).isEqualTo(CloseReport.Cause.KEEPALIVE_TIMEOUT);
             assertThat(report.sent()).isEqualTo(ConnectionGuard.KEEPALIVE_TIMED_OUT);
@@ -176,6 +176,22 @@ class KeepaliveTest {
     }
 
     @Test
+    void theManyPingsOfOneReadGetOnePongForTheLatest() {
+        try (HandshakeChannel ws = upgraded()) {
+            byte[][] pings = new byte[1000][];
+            for (int i = 0; i < pings.length; i++) {
+                pings[i] = HandshakeChannel.maskedFrame(0x89, ascii("ping " + i));
+            }
+            ws.peerSendsBytes(TestBytes.concat(pings)); // one read
+
+            assertThat(ws.sentBytes()).as("one write for the read, not one per ping").isEqualTo("8a08" + ByteBufUtil.hexDump(ascii("ping 999")));
+
+            ws.peerSendsBytes(HandshakeChannel.maskedFrame(0x89, ascii("next")));
+            assertThat(ws.sentBytes()).as("the next read gets its own pong").isEqualTo("8a04" + ByteBufUtil.hexDump(ascii("next")));
+        }
+    }
+
+    @Test
     void noPongWhileUnwritableThenOnlyTheLatest() {
         try (HandshakeChannel ws = upgraded()) {
             ws.channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
@@ -202,9 +218,5 @@ class KeepaliveTest {
     private static HandshakeChannel upgraded(HandshakeChannel ws) {
         ws.upgrade();
         return ws;
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -10,14 +10,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Locale;
 
 /**
  * Prints one line for every closed WebSocket connection, from its {@link CloseReport}: the
  * connection's close code and reason ({@link CloseReport#reason()}), who started, whether it was
- * clean, how long it took, and the failure if there was one:
+ * clean, how long it took, why it ended ({@link CloseReport#cause()}), and the failure if there
+ * was one:
  *
  * <pre>
- * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms
+ * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms cause=peer
  * </pre>
  *
  * <p>and one line for every connection closed before its upgrade, from its {@link UpgradeRejected}:
@@ -58,6 +60,7 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
                 + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? "server" : "client")
                 + " clean=" + report.clean()
                 + " duration=" + report.duration().toMillis() + "ms"
+                + " cause=" + report.cause().name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + (report.failure() == null ? "" : " failure=" + quoted(report.failure().toString()));
     }
 

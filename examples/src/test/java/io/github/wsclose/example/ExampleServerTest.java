@@ -124,6 +124,6 @@ class ExampleServerTest {
                 Duration.ofMillis(3), CloseReport.Cause.PEER, null);
         assertThat(ClosePrinter.line(new InetSocketAddress("127.0.0.1", 50412), report))
                 .isEqualTo("closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason=\"bye \\\"now\\\"\\nok\""
-                        + " started-by=client clean=true duration=3ms");
+                        + " started-by=client clean=true duration=3ms cause=peer");
     }
 }
