@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -58,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  *       {@link ClosePayload#decode(io.netty.buffer.ByteBuf)} words it) fails the connection with its status,
  *       1002, 1007 or 1009; a {@link TooLongFrameException} (a message over an aggregator's
  *       limit) with 1009; any other exception with 1011; exactly one close frame is sent, then
- *       TCP is closed. An {@link IOException} closes TCP without a close frame.</li>
+ *       TCP is closed. An {@link IOException} closes TCP without a close frame. A
+ *       {@link PrematureChannelClosureException}, by which Netty's message aggregators tell that TCP
+ *       closed in the middle of a message, is no failure: the closed TCP is reported as such.</li>
  *   <li><b>Timeout.</b> A started close that has not ended within
  *       {@link ClosingHandshakeConfig#closeTimeout()} closes TCP anyway.</li>
  *   <li><b>Report.</b> When TCP closes, one {@link CloseReport} is fired as a user event to the
@@ -212,9 +215,9 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state.state() == State.AWAITING_UPGRADE) {
             ctx.fireExceptionCaught(cause); // not a WebSocket connection yet: not ours to handle
-        } else {
+        } else if (!(cause instanceof PrematureChannelClosureException)) {
             fail(cause);
-        }
+        } // else a message aggregator's word that TCP closed in the middle of a message: channelInactive, next, reports it
     }
 
     @Override

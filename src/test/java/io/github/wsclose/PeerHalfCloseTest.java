@@ -53,6 +53,22 @@ class PeerHalfCloseTest {
     }
 
     @Test
+    void finInTheMiddleOfAnAggregatedMessageIsAnAbnormalRemoteClose() throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).options(ServerOptions.DEFAULTS).start();
+                RawClient peer = RawClient.upgrade(server.port())) {
+            TestServer.Connection connection = server.nextConnection();
+
+            peer.send(WireFrame.withFirstByte(WireFrame.BINARY, new byte[1000])); // a first fragment: the aggregator holds it
+            peer.shutdownOutput();
+            CloseReport report = connection.report();
+
+            assertAbnormal(report, CloseReport.Initiator.REMOTE);
+            assertThat(report.failure()).as("the aggregator's word for the same FIN is no failure of ours").isNull();
+            assertThat(peer.readUntilClosed().end()).isEqualTo(RawClient.TcpEnd.EOF);
+        }
+    }
+
+    @Test
     void finInsteadOfAnsweringOurCloseIsAnAbnormalLocalClose() throws Exception {
         try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
             TestServer.Connection connection = server.nextConnection();
