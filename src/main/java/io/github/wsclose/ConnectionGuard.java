@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -29,11 +30,13 @@ import org.jspecify.annotations.Nullable;
  *       pong timeout of zero keeps pinging and never fails. Pings go even while the channel is
  *       not writable: a peer that reads slowly answers once it has read what waits before them.</li>
  *   <li><b>The peer's pings</b>, in place of Netty's protocol handler, which answers every ping
- *       whatever the channel's writability: one pong at the end of each read, for the latest
- *       ping of that read only (§5.5.3 allows it), so that a flood of pings costs a write per read,
- *       not per ping; at most one pong pending, none while the channel is not writable. A peer
- *       that keeps pinging while a pong of ours has waited longer than the pong timeout does not
- *       read: it is closed as a slow consumer. Pings are consumed here.</li>
+ *       whatever the channel's writability: a pong for each ping, in order, up to
+ *       {@value #PONGS_IN_FLIGHT} pongs not yet out of the channel; past that, one for the latest
+ *       ping only (§5.5.3 allows it) when one of them is out. The pongs of one read leave in one
+ *       flush at its end, so that a flood of pings costs two writes to the socket per read, not one
+ *       per ping. None while the channel is not writable. A peer that keeps pinging while a pong of
+ *       ours has waited longer than the pong timeout does not read: it is closed as a slow
+ *       consumer. Pings are consumed here.</li>
  *   <li><b>Idle timeout.</b> No data frame (text, binary, continuation) either way for the idle
  *       timeout starts the closing handshake with 1001 GOING_AWAY and
  *       {@link CloseReport.Cause#IDLE_TIMEOUT}; pings and pongs are no use of the connection.</li>
@@ -66,6 +69,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** The {@link #sweepIndex} of a guard that is in no sweep (no timeout to look at, or closing). */
     static final int NOT_IN_SWEEP = -1;
 
+    /**
+     * How many pongs may be in flight at once: the pings of a read get a pong each, in order, up to this many; the
+     * read's latest ping gets one when one of them is out.
+     */
+    static final int PONGS_IN_FLIGHT = 16;
+
     /** The close frame sent when no pong came in time, as Python's websockets sends. */
     static final CloseReason KEEPALIVE_TIMED_OUT = new CloseReason(CloseReason.Codes.UNEXPECTED_CONDITION, "keepalive ping timeout");
 
@@ -84,8 +93,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private int pings; // how many were sent: the payload of the latest ping, as 8 bytes
     private int messageBytes; // of the message being received, so far: at most the limit
     private @Nullable ByteBuf unanswered; // the payload of the peer's latest ping without a pong yet
-    private boolean pongPending; // a pong is written and not yet out of the channel
-    private long pongWrittenNanos;
+    private int pongsInFlight; // written, and not yet out of the channel: at most PONGS_IN_FLIGHT
+    private long pongWrittenNanos; // when the oldest pong in flight was written, or later
+    private boolean pongsUnflushed; // pongs written during this read, flushed at its end
 
     /** {@code dropPongs}: whether pongs are released here rather than passed on (Netty's protocol handler drops them by default). */
     ConnectionGuard(ServerOptions options, boolean dropPongs, ClosingHandshakeHandler handshake) {
@@ -147,13 +157,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        answerPing(ctx); // one pong per read, whatever number of pings it held
+        answerPing(ctx, false);
+        if (pongsUnflushed) {
+            pongsUnflushed = false;
+            ctx.flush(); // the pongs of one read leave together, in one write to the socket
+        }
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        answerPing(ctx);
+        answerPing(ctx, true);
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -226,23 +240,31 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         releasePing();
         unanswered = ping.content(); // the frame is its content: holding it holds the ping
         long pongTimeout = protection().pongTimeout().toNanos();
-        if (pongPending && pongTimeout > 0 && now(ctx) - pongWrittenNanos > pongTimeout) {
+        if (pongsInFlight > 0 && pongTimeout > 0 && now(ctx) - pongWrittenNanos > pongTimeout) {
             handshake.startClose(protection().slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER); // it pings, and does not read
         }
+        answerPing(ctx, false); // flushed at the end of the read
     }
 
-    private void answerPing(ChannelHandlerContext ctx) {
-        if (unanswered == null || pongPending || !ctx.channel().isWritable()) {
+    /** Writes a pong for the latest ping if it has none, the channel is writable and fewer than PONGS_IN_FLIGHT are out. */
+    private void answerPing(ChannelHandlerContext ctx, boolean flush) {
+        if (unanswered == null || pongsInFlight >= PONGS_IN_FLIGHT || !ctx.channel().isWritable()) {
             return;
         }
         ByteBuf payload = unanswered;
         unanswered = null;
-        pongPending = true;
-        pongWrittenNanos = now(ctx);
+        if (pongsInFlight++ == 0) {
+            pongWrittenNanos = now(ctx);
+        }
         // a pong sent in response MUST carry the ping's application data (§5.5.3)
-        ctx.writeAndFlush(new PongWebSocketFrame(payload)).addListener(written -> {
-            pongPending = false;
-            answerPing(ctx);
+        PongWebSocketFrame pong = new PongWebSocketFrame(payload);
+        ChannelFuture written = flush ? ctx.writeAndFlush(pong) : ctx.write(pong);
+        pongsUnflushed |= !flush;
+        written.addListener(out -> {
+            if (--pongsInFlight > 0) {
+                pongWrittenNanos = now(ctx); // the next in flight was written before: its wait is counted short, never long
+            }
+            answerPing(ctx, true);
         });
     }
 
