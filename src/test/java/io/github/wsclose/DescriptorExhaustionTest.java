@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * ended the listening event loop's thread (its warning could not be logged without a descriptor) and the server
  * never accepted again.
  */
+@Tag(TestTransport.TAG)
 class DescriptorExhaustionTest {
 
     private static final int DESCRIPTORS = 256;

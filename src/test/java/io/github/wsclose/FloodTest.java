@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * closed, and the memory comes back (a second flood, after the first offender is gone, is survived as well). Before
  * the protections, either flood ran such a server out of memory within a few MiB.
  */
+@Tag(TestTransport.TAG)
 class FloodTest {
 
     private static final int FLOOD_MIB = 64;

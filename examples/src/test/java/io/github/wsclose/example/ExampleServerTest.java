@@ -66,7 +66,10 @@ class ExampleServerTest {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
                 .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
-                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false));
+                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, Transport.best()));
+        assertThat(ExampleOptions.parse("--transport", "nio").transport()).isEqualTo(Transport.NIO);
+        assertThat(ExampleOptions.parse("--transport=epoll").transport()).isEqualTo(Transport.EPOLL);
+        assertThat(ExampleOptions.parse("--transport", "io_uring").transport()).isEqualTo(Transport.IO_URING);
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
@@ -110,6 +113,7 @@ class ExampleServerTest {
         "--verbose 1            | unknown option: --verbose",
         "--port                 | missing value for --port",
         "--max-message-bytes 0  | --max-message-bytes out of range: 0 (expected: 1-1073741824)",
+        "--transport kqueue     | unknown transport: \"kqueue\" (expected: nio, epoll, io_uring)",
     })
     void badOptions(String args, String message) {
         assertThatThrownBy(() -> ExampleOptions.parse(args.strip().split(" ")))
