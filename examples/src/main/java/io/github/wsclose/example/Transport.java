@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The socket transports a Netty 4.2 server runs on, by the name of the {@code --transport} flag:
  * {@code nio} (the JDK's selector, everywhere), {@code epoll} (Linux, from
- * {@code netty-transport-native-epoll}) and {@code io_uring} (Linux 5.14 and later, from
+ * {@code netty-transport-native-epoll}) and {@code io_uring} (Linux 5.9 and later, from
  * {@code netty-transport-native-io_uring}). Each gives the event loops' I/O handler and the channel
  * classes to bootstrap with; the library itself works the same on all three (docs/transports.md).
  *

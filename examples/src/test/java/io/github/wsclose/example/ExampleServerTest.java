@@ -11,6 +11,7 @@ import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -68,8 +69,15 @@ class ExampleServerTest {
                 .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
                         ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, Transport.best()));
         assertThat(ExampleOptions.parse("--transport", "nio").transport()).isEqualTo(Transport.NIO);
-        assertThat(ExampleOptions.parse("--transport=epoll").transport()).isEqualTo(Transport.EPOLL);
-        assertThat(ExampleOptions.parse("--transport", "io_uring").transport()).isEqualTo(Transport.IO_URING);
+        for (Transport transport : List.of(Transport.EPOLL, Transport.IO_URING)) { // available on Linux x86_64 with the natives
+            if (transport.isAvailable()) {
+                assertThat(ExampleOptions.parse("--transport=" + transport.flag()).transport()).isEqualTo(transport);
+            } else {
+                assertThatThrownBy(() -> ExampleOptions.parse("--transport", transport.flag()))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageStartingWith("--transport " + transport.flag() + " is not available here: ");
+            }
+        }
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
