@@ -7,8 +7,8 @@ import io.netty.channel.socket.SocketChannel;
 
 /**
  * The one place the tests take their socket transport from: the system property
- * {@value #PROPERTY} ({@code nio}, the default, {@code epoll} or {@code io_uring}; pom.xml passes
- * {@code -Dwsclose.transport=...} on), for {@link TestServer}, {@link MassCloseClient}, the
+ * {@value #PROPERTY} ({@code nio}, the default, {@code epoll} or {@code io_uring}; Maven hands
+ * {@code -Dwsclose.transport=...} to the test JVM), for {@link TestServer}, {@link MassCloseClient}, the
  * example server in process and in {@link ExampleServerProcess}. {@link RawClient} and the
  * third-party clients are the JDK's blocking sockets or their own, whatever the property says.
  *
