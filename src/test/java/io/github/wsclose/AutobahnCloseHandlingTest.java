@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -46,6 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7">RFC 6455 §7</a>
  */
+@Tag(TestTransport.TAG)
 class AutobahnCloseHandlingTest {
 
     /** The longest the server may leave us waiting for a frame or for the end of TCP. */

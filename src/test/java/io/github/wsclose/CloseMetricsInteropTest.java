@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * loopback: a close from each side, a dropped connection, a dead peer the keepalive fails, and a
  * drain of many connections, after which the active gauge is back to zero.
  */
+@Tag(TestTransport.TAG)
 class CloseMetricsInteropTest {
 
     private static final int DRAINED = 100;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with compression as without, control frames are never compressed, and a peer's bad or
  * oversized compressed data fails the connection with 1007 or 1009.
  */
+@Tag(TestTransport.TAG)
 class CompressionCloseTest {
 
     private static final String OFFER = "permessage-deflate; client_max_window_bits";

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * close frame arrives, on real loopback sockets: exactly one close frame reaches the wire,
  * exactly one report is fired, and writes after the close fail and are released.
  */
+@Tag(TestTransport.TAG)
 class ConcurrentCloseTest {
 
     private static final int RACES = 200;

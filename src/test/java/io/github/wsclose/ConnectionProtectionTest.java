@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * that behaves and is not closed: keepalive, idle timeout, slow consumer, and the message size limit in one frame and
  * in many.
  */
+@Tag(TestTransport.TAG)
 class ConnectionProtectionTest {
 
     private static final Duration SHORT = Duration.ofMillis(200);

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * 2,000 upgraded peers that go dead (they never send again, nor answer a ping) are all failed by the keepalive within
  * the ping interval and pong timeout, and each connection is reported exactly once.
  */
+@Tag(TestTransport.TAG)
 class DeadPeersTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(300);

@@ -3,6 +3,7 @@ package io.github.wsclose;
 import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.example.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * ended the listening event loop's thread (its warning could not be logged without a descriptor) and the server
  * never accepted again.
  */
+@Tag(TestTransport.TAG)
 class DescriptorExhaustionTest {
 
     private static final int DESCRIPTORS = 256;
@@ -70,10 +73,26 @@ class DescriptorExhaustionTest {
                 assertThat(served.readFrame()).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("back?")));
             }
             assertThat(server.awaitLine(ACCEPTING_AGAIN, WAIT_NANOS)).as("the server says it accepts again").isNotNull();
+            // On io_uring an accept and a close complete later, in a batch of the ring: while the backlog drains the server
+            // may run out again for a moment, an episode of its own (docs/transports.md). Each starts and ends with a line.
             String transcript = server.transcript();
-            assertThat(transcript.lines().filter(line -> ACCEPT_FAILED.matcher(line).find())).as("one line per episode").hasSize(1);
+            while (count(transcript, ACCEPT_FAILED) > count(transcript, ACCEPTING_AGAIN)
+                    && server.awaitLine(ACCEPTING_AGAIN, WAIT_NANOS) != null) {
+                transcript = server.transcript();
+            }
+            assertThat(count(transcript, ACCEPT_FAILED)).as("one line when an episode starts, one when it ends: " + transcript)
+                    .isPositive()
+                    .isEqualTo(count(transcript, ACCEPTING_AGAIN));
+            if (TestTransport.transport() != Transport.IO_URING) {
+                assertThat(count(transcript, ACCEPT_FAILED)).as("one episode: " + transcript).isOne();
+            }
             assertThat(transcript).as("no stack trace").doesNotContain("\tat ", "Exception");
         }
+    }
+
+    /** How many lines of {@code transcript} match {@code pattern}. */
+    private static long count(String transcript, Pattern pattern) {
+        return transcript.lines().filter(line -> pattern.matcher(line).find()).count();
     }
 
     /** How many descriptors the server process holds, from {@code /proc}. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * clients on loopback: every connection gets GOING_AWAY, every client sees it, and every closing
  * handshake completes cleanly before the deadline.
  */
+@Tag(TestTransport.TAG)
 class DrainInteropTest {
 
     private static final int CONNECTIONS = 300;

@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * The example server in a JVM of its own, started with the test's class path, the JVM options and the flags
- * given, and with Netty's leak detector at paranoid; its standard output and error, line by line, for the test
- * to wait on. Closing it sends SIGTERM (the server drains and exits) and checks that it exited in time with
- * no {@code OutOfMemoryError}, no leak and no exception that ended a thread in its output.
+ * given (and {@code --transport} of {@link TestTransport} unless they name one), and with Netty's leak detector
+ * at paranoid; its standard output and error, line by line, for the test to wait on. Closing it sends SIGTERM
+ * (the server drains and exits) and checks that it exited in time with no {@code OutOfMemoryError}, no leak and
+ * no exception that ended a thread in its output.
  *
  * <p>One test thread at a time.
  */
@@ -139,6 +140,9 @@ final class ExampleServerProcess implements AutoCloseable {
         command.addAll(List.of("-Dio.netty.leakDetection.level=paranoid", "-cp", System.getProperty("java.class.path"),
                 "io.github.wsclose.example.ExampleServer"));
         command.addAll(List.of(flags));
+        if (List.of(flags).stream().noneMatch(flag -> flag.startsWith("--transport"))) {
+            command.addAll(List.of("--transport", TestTransport.flag()));
+        }
         return command;
     }
 }

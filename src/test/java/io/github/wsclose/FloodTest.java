@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * pings are no use of the connection, the idle timeout closes it; that test turns the pong timeout off so that the
  * idle timeout is the one way it ends.
  */
+@Tag(TestTransport.TAG)
 class FloodTest {
 
     private static final int FLOOD_MIB = 64;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ServerOptions, ChannelHandler...)}: the same close scenarios run through both, and the client's
  * transcript and the server's report must be the same, and right.
  */
+@Tag(TestTransport.TAG)
 class HandBuiltParityTest {
 
     /** The user event that makes {@link Thrower} throw, standing for a bug in the application. */

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the server only; and it takes a close frame with 1010 from a server as a protocol error (1010
  * is a client's code), which {@link #assertClientFailsTheConnection} pins down.
  */
+@Tag(TestTransport.TAG)
 class JdkClientInteropTest {
 
     /** Codes the JDK client refuses to send. */

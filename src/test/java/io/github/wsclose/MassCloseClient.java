@@ -6,10 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -78,7 +75,7 @@ public final class MassCloseClient {
         }, 120, TimeUnit.SECONDS);
         int port = Integer.parseInt(args[0]);
         int connections = Integer.parseInt(args[1]);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        EventLoopGroup group = TestTransport.newGroup(2);
         try {
             System.exit(new MassCloseClient(connections).run(group, port, connections));
         } finally {
@@ -95,7 +92,7 @@ public final class MassCloseClient {
                 .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(WAIT_SECONDS))
                 .build();
         ClosingHandshakeConfig close = ClosingHandshakeConfig.client().withCloseTimeout(Duration.ofSeconds(20));
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(TestTransport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

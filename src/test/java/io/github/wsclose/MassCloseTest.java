@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dmassclose.connections=N}. If {@code ulimit -n} is too low for the number asked, the
  * test fails and says how high to raise it.
  */
+@Tag(TestTransport.TAG)
 class MassCloseTest {
 
     private static final int DEFAULT_CONNECTIONS = 10_000;
@@ -161,6 +163,7 @@ class MassCloseTest {
         static ClientProcess start(int port, int connections) throws IOException {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             return new ClientProcess(new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+                    "-D" + TestTransport.PROPERTY + "=" + TestTransport.flag(),
                     "-cp", System.getProperty("java.class.path"), MassCloseClient.class.getName(),
                     Integer.toString(port), Integer.toString(connections))
                     .redirectErrorStream(true)

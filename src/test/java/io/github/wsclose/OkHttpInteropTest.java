@@ -17,6 +17,7 @@ import okio.ByteString;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every one of them from a server too. It does not answer a close frame by itself: the listener
  * answers in {@code onClosing}, and {@code onClosed} follows once both close frames have crossed.
  */
+@Tag(TestTransport.TAG)
 class OkHttpInteropTest {
 
     private static TestServer server;

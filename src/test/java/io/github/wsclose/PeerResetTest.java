@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
  * handshake: the server fires exactly one report, and says 1006 unless the peer's close frame
  * got through first.
  */
+@Tag(TestTransport.TAG)
 class PeerResetTest {
 
     private static final ClosingHandshakeConfig CONFIG = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofSeconds(5));

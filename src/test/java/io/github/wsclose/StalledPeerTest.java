@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * behind the data, and only the close timeout can end the connection (RFC 6455 §7.1.1 leaves
  * the server to close TCP; a silent peer must never hold it).
  */
+@Tag(TestTransport.TAG)
 class StalledPeerTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(300);

@@ -15,8 +15,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -40,7 +38,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one test server: on 127.0.0.1 (a free port), or on Netty's local transport, built by
+ * The one test server: on 127.0.0.1 (a free port) on the socket transport of {@link TestTransport}, or on Netty's
+ * local transport, built by
  * default with {@link ServerPipeline#configure(ChannelPipeline, String, ClosingHandshakeConfig, ChannelHandler...)}.
  *
  * <p>Options ({@link #builder()}): the close configuration; the {@link ServerProtection}, which
@@ -80,11 +79,11 @@ public final class TestServer implements AutoCloseable {
     private final Channel listener;
 
     private TestServer(Builder options) {
-        loops = new MultiThreadIoEventLoopGroup(2, options.local ? LocalIoHandler.newFactory() : NioIoHandler.newFactory());
+        loops = options.local ? new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory()) : TestTransport.newGroup(2);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(loops)
-                    .channel(options.local ? LocalServerChannel.class : NioServerSocketChannel.class)
+                    .channel(options.local ? LocalServerChannel.class : TestTransport.serverChannel())
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * scheduled after the timeout always loses: both run on that one event loop, in deadline order.
  * The run must see both outcomes, or it did not test the race.
  */
+@Tag(TestTransport.TAG)
 class TimeoutRaceTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(60);

@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Upgrade attempts on real loopback sockets: 2,000 slow or silent ones are all closed within the upgrade timeout,
  * counted from accept, while a client that upgrades in time is served all along.
  */
+@Tag(TestTransport.TAG)
 class UpgradeAttemptsTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(500);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-4.2.1">RFC 6455 §4.2.1</a>
  */
+@Tag(TestTransport.TAG)
 class UpgradeHeadersTest {
 
     /** What fits in the HTTP codec's 8 KiB head, beside the request line and the request's own headers. */

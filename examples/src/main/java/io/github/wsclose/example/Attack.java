@@ -9,9 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -33,7 +30,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  * java -cp CLASSPATH io.github.wsclose.example.Attack ATTACK [--port 8080] [--connections N]
- *      [--megabytes M] [--wait-ms MS] [--pid SERVER_PID]
+ *      [--megabytes M] [--wait-ms MS] [--pid SERVER_PID] [--transport nio|epoll|io_uring]
  * </pre>
  *
  * <ul>
@@ -49,7 +46,9 @@ import java.util.function.Consumer;
  *       a fragmented message over the limit.</li>
  * </ul>
  *
- * <p>With {@code --pid} it also prints the server's resident memory before, at its peak and after.
+ * <p>With {@code --pid} it also prints the server's resident memory before, at its peak and after. Its own
+ * connections run on {@code --transport}, by default the best one available here; the server's transport is
+ * the server's choice.
  */
 public final class Attack {
 
@@ -60,9 +59,12 @@ public final class Attack {
     private final long bytes;
     private final long waitMillis;
     private final long pid;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Transport transport;
+    private final EventLoopGroup group;
 
-    private Attack(int port, int connections, long bytes, long waitMillis, long pid) {
+    private Attack(int port, int connections, long bytes, long waitMillis, long pid, Transport transport) {
+        this.transport = transport;
+        this.group = transport.newGroup(1);
         this.port = port;
         this.connections = connections;
         this.bytes = bytes;
@@ -74,7 +76,7 @@ public final class Attack {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: Attack silent|slow-upgrade|dead-peers|live-peers|ping-flood|echo-flood|probes"
-                    + " [--port P] [--connections N] [--megabytes M] [--wait-ms MS] [--pid PID]");
+                    + " [--port P] [--connections N] [--megabytes M] [--wait-ms MS] [--pid PID] [--transport nio|epoll|io_uring]");
             System.exit(2);
         }
         int port = 8080;
@@ -82,6 +84,7 @@ public final class Attack {
         long megabytes = 256;
         long waitMillis = 15_000;
         long pid = 0;
+        Transport transport = Transport.best();
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -89,10 +92,11 @@ public final class Attack {
                 case "--megabytes" -> megabytes = Long.parseLong(args[i + 1]);
                 case "--wait-ms" -> waitMillis = Long.parseLong(args[i + 1]);
                 case "--pid" -> pid = Long.parseLong(args[i + 1]);
+                case "--transport" -> transport = Transport.of(args[i + 1]).requireAvailable();
                 default -> throw new IllegalArgumentException("unknown option: " + args[i]);
             }
         }
-        Attack attack = new Attack(port, connections, megabytes << 20, waitMillis, pid);
+        Attack attack = new Attack(port, connections, megabytes << 20, waitMillis, pid, transport);
         try {
             switch (args[0]) {
                 case "silent" -> attack.many("silent", probe -> { }, false);
@@ -234,7 +238,7 @@ public final class Attack {
     private ChannelFuture connect(Probe probe) {
         probe.connectedNanos = System.nanoTime(); // times count from the start of the connect: an upper bound
         InetAddress loopback = InetAddress.getLoopbackAddress(); // never anything but this machine
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(probe);
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.socketChannel()).handler(probe);
         if (probe.receiveBuffer > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, probe.receiveBuffer);
         }

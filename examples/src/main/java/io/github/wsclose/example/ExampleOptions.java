@@ -21,9 +21,10 @@ import java.time.Duration;
  * @param protection      the limits and timeouts by which the server closes connections on its own
  * @param maxMessageBytes the largest message accepted, in one frame or many, after inflating; larger ones close with 1009
  * @param compression     whether permessage-deflate is negotiated when a client offers it (RFC 7692)
+ * @param transport       the socket transport: NIO, epoll or io_uring (docs/transports.md)
  */
 record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan drain, ServerProtection protection,
-        int maxMessageBytes, boolean compression) {
+        int maxMessageBytes, boolean compression, Transport transport) {
 
     static final String USAGE = """
             usage: mvn -q test-compile exec:java -Dexec.args="[OPTION]..."
@@ -41,6 +42,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
               --max-pending-bytes N   close a peer that leaves more than this unread, 1008 (default 4194304)
               --max-message-bytes N   largest message, in one frame or many, larger ones close with 1009 (default 65536)
               --compression           negotiate permessage-deflate when a client offers it
+              --transport NAME        nio, epoll or io_uring (default: the best available here, io_uring > epoll > nio)
               --help                  print this and exit""";
 
     /** The largest value of {@code --max-message-bytes}: 1 GiB. */
@@ -52,7 +54,8 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
     static final CloseReason RESTARTING = new CloseReason(CloseReason.Codes.SERVICE_RESTART, "server restarting");
 
     static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5),
-            DrainPlan.of(GOING_AWAY, Duration.ofSeconds(3)), ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false);
+            DrainPlan.of(GOING_AWAY, Duration.ofSeconds(3)), ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false,
+            Transport.best());
 
     /**
      * Reads the flags over {@link #DEFAULTS}.
@@ -95,6 +98,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
                 case "--max-pending-bytes" -> options.withProtection(
                         options.protection.withMaxPendingBytes(number(flag, value, 1, Integer.MAX_VALUE)));
                 case "--max-message-bytes" -> options.withMaxMessageBytes((int) number(flag, value, 1, MAX_MESSAGE_BYTES_LIMIT));
+                case "--transport" -> options.withTransport(transport(flag, value));
                 default -> throw new IllegalArgumentException("unknown option: " + flag);
             };
         }
@@ -121,31 +125,35 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host must not be empty");
         }
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withPort(int port) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withCloseTimeout(Duration closeTimeout) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withDrain(DrainPlan drain) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withProtection(ServerProtection protection) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withMaxMessageBytes(int maxMessageBytes) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     private ExampleOptions withCompression() {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, true);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, true, transport);
+    }
+
+    private ExampleOptions withTransport(Transport transport) {
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
     }
 
     /** The drain's close frame for {@code --drain-code}: 1001 or 1012. */
@@ -155,6 +163,16 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
             case "1012" -> RESTARTING;
             default -> throw new IllegalArgumentException(flag + " must be 1001 or 1012, got \"" + value + "\"");
         };
+    }
+
+    /** The transport {@code --transport} names, if it works here. */
+    private static Transport transport(String flag, String value) {
+        Transport transport = Transport.of(value);
+        Throwable why = transport.unavailabilityCause();
+        if (why != null) {
+            throw new IllegalArgumentException(flag + " " + transport.flag() + " is not available here: " + why, why);
+        }
+        return transport;
     }
 
     /** A duration in milliseconds, where 0 turns a timeout off. */

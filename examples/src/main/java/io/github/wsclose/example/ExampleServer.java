@@ -12,9 +12,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -51,6 +48,8 @@ import java.util.concurrent.TimeoutException;
  *       frame ({@code --drain-code}: {@code 1001 GOING_AWAY} or {@code 1012 SERVICE_RESTART}) at a
  *       moment spread over {@code --drain-spread-ms}, all bounded by {@code --drain-deadline-ms};
  *       then the result is printed, the listening socket closed, and the process exits with 0.</li>
+ *   <li>It runs on the {@link Transport} of {@code --transport}: {@code nio}, {@code epoll} or {@code io_uring}, by
+ *       default the best one available here, and prints which before it listens.</li>
  *   <li>Out of file descriptors under a flood of connections, it prints one line, pauses accepting
  *       and accepts again once the flood is gone ({@link AcceptFailures}); a connection run through
  *       the pipeline before it listens ({@link WarmUp}) keeps the flood from breaking later ones.</li>
@@ -65,12 +64,13 @@ public final class ExampleServer {
 
     private final ExampleOptions options;
     private final PrintStream out;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup group;
     private final GracefulDrain drain = new GracefulDrain(READINESS_PATH); // every connection joins it
 
     ExampleServer(ExampleOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
+        this.group = options.transport().newGroup(0);
     }
 
     /** Starts the server; after SIGTERM or Ctrl-C it drains and the process exits with 0. */
@@ -112,6 +112,7 @@ public final class ExampleServer {
         }, "example-server-shutdown"));
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         String authority = authority(bound);
+        out.println("transport " + options.transport().flag() + " (of " + Transport.describeAll() + ")");
         out.println("listening on ws://" + authority + WEBSOCKET_PATH);
         out.println("http://" + authority + "/");
         out.flush();
@@ -126,7 +127,7 @@ public final class ExampleServer {
         WarmUp.run(initializer(new GracefulDrain(READINESS_PATH), new PrintStream(OutputStream.nullOutputStream())));
         return new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(options.transport().serverChannel())
                 .handler(new AcceptFailures(out)) // out of file descriptors: one line, a pause, and accepting again
                 .childHandler(initializer(drain, out))
                 .bind(options.host(), options.port())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.JdkClientListener;
 import io.github.wsclose.TestServer;
+import io.github.wsclose.TestTransport;
 import io.netty.channel.Channel;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,6 +16,7 @@ import java.net.http.WebSocket;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * the playground's command is echoed unchanged on a connection that did not ask for the
  * subprotocol {@value EchoHandler#PLAYGROUND}, and closes one that did.
  */
+@Tag(TestTransport.TAG)
 class EchoEndpointTest {
 
     private static final long TIMEOUT_SECONDS = TestServer.TIMEOUT_SECONDS;
@@ -33,7 +36,7 @@ class EchoEndpointTest {
 
     @BeforeEach
     void start() throws InterruptedException {
-        server = new ExampleServer(ExampleOptions.parse("--port", "0"), new PrintStream(OutputStream.nullOutputStream()));
+        server = new ExampleServer(ExampleOptions.parse("--port", "0", "--transport", TestTransport.flag()), new PrintStream(OutputStream.nullOutputStream()));
         listening = server.bind();
         uri = URI.create("ws://127.0.0.1:" + ((InetSocketAddress) listening.localAddress()).getPort() + ExampleServer.WEBSOCKET_PATH);
     }

@@ -11,6 +11,7 @@ import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -66,7 +67,17 @@ class ExampleServerTest {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
                 .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
-                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false));
+                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, Transport.best()));
+        assertThat(ExampleOptions.parse("--transport", "nio").transport()).isEqualTo(Transport.NIO);
+        for (Transport transport : List.of(Transport.EPOLL, Transport.IO_URING)) { // available on Linux x86_64 with the natives
+            if (transport.isAvailable()) {
+                assertThat(ExampleOptions.parse("--transport=" + transport.flag()).transport()).isEqualTo(transport);
+            } else {
+                assertThatThrownBy(() -> ExampleOptions.parse("--transport", transport.flag()))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageStartingWith("--transport " + transport.flag() + " is not available here: ");
+            }
+        }
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
@@ -110,6 +121,7 @@ class ExampleServerTest {
         "--verbose 1            | unknown option: --verbose",
         "--port                 | missing value for --port",
         "--max-message-bytes 0  | --max-message-bytes out of range: 0 (expected: 1-1073741824)",
+        "--transport kqueue     | unknown transport: \"kqueue\" (expected: nio, epoll, io_uring)",
     })
     void badOptions(String args, String message) {
         assertThatThrownBy(() -> ExampleOptions.parse(args.strip().split(" ")))

@@ -2,6 +2,7 @@ package io.github.wsclose.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.TestTransport;
 import io.netty.channel.Channel;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -23,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * playground's close command, on its subprotocol), one dropped
  * connection, and one connection left open.
  */
+@Tag(TestTransport.TAG)
 class MetricsEndpointTest {
 
     private static final long TIMEOUT_SECONDS = 5;
@@ -46,7 +49,7 @@ class MetricsEndpointTest {
 
     @BeforeEach
     void start() throws InterruptedException {
-        server = new ExampleServer(ExampleOptions.parse("--port", "0"), new PrintStream(new Lines(), true, StandardCharsets.UTF_8));
+        server = new ExampleServer(ExampleOptions.parse("--port", "0", "--transport", TestTransport.flag()), new PrintStream(new Lines(), true, StandardCharsets.UTF_8));
         listening = server.bind();
         authority = "127.0.0.1:" + ((InetSocketAddress) listening.localAddress()).getPort();
     }

@@ -44,8 +44,9 @@ public final class CloseLoad {
     public static void main(String[] args) throws Exception {
         LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
         int problems;
-        try (ServerProcess server = new ServerProcess(Runtime.getRuntime().availableProcessors(), "ours", "stock", "stock");
-                LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+        try (ServerProcess server = new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(),
+                "ours", "stock", "stock");
+                LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             CloseLoad load = new CloseLoad(options, client);
             load.closeRounds(server);
             if (options.intValue("drain") > 0) {

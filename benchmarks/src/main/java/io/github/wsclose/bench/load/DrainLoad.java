@@ -50,7 +50,7 @@ public final class DrainLoad {
         System.out.printf(Locale.ROOT, "graceful drain with %d: %s, %d cores%n", DRAIN_CODE, options,
                 Runtime.getRuntime().availableProcessors());
         List<Run> runs = new ArrayList<>();
-        try (LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+        try (LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             for (int run = 1; run <= Math.max(1, options.intValue("runs")); run++) {
                 Run result = drain(client, options);
                 result.print(run);
@@ -76,7 +76,7 @@ public final class DrainLoad {
 
     private static Run drain(LoadClient client, LoadOptions options) throws Exception {
         int connections = options.intValue("connections");
-        try (ServerProcess server = new ServerProcess(Runtime.getRuntime().availableProcessors(), "ours-drain")) {
+        try (ServerProcess server = new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(), "ours-drain")) {
             if (options.intValue("warmup-drain") > 0) { // the close path compiled first, as on a server that has served a while
                 List<ClientConnection> warm = client.open(server.port(0), options.intValue("warmup-drain"), options.longValue("timeout-ms"));
                 server.drain(DRAIN_CODE, options.longValue("deadline-ms"));

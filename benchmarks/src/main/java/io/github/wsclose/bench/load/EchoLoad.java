@@ -45,10 +45,10 @@ public final class EchoLoad {
         ByteBuf message = Unpooled.unreleasableBuffer(Unpooled.directBuffer(options.intValue("size"))
                 .writeBytes("x".repeat(options.intValue("size")).getBytes(StandardCharsets.US_ASCII)));
         int problems = 0;
-        try (ServerProcess oursProcess = new ServerProcess(options.intValue("threads"), "ours");
-                ServerProcess stockProcess = new ServerProcess(options.intValue("threads"), "stock");
-                ServerProcess stockAgainProcess = new ServerProcess(options.intValue("threads"), "stock");
-                LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+        try (ServerProcess oursProcess = new ServerProcess(options.transport(), options.intValue("threads"), "ours");
+                ServerProcess stockProcess = new ServerProcess(options.transport(), options.intValue("threads"), "stock");
+                ServerProcess stockAgainProcess = new ServerProcess(options.transport(), options.intValue("threads"), "stock");
+                LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             List<Server> servers = List.of(new Server("ours", oursProcess), new Server("stock", stockProcess),
                     new Server("stock-2", stockAgainProcess));
             for (Server server : servers) {

@@ -44,8 +44,8 @@ public final class HoldLoad {
         ByteBuf fragment = Unpooled.unreleasableBuffer(Unpooled.directBuffer(options.intValue("fragment-bytes"))
                 .writeZero(options.intValue("fragment-bytes")));
         int problems = 0;
-        try (ServerProcess server = new ServerProcess(options.intValue("threads"), "ours-16mib");
-                LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+        try (ServerProcess server = new ServerProcess(options.transport(), options.intValue("threads"), "ours-16mib");
+                LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             System.out.printf(Locale.ROOT, "hold: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
             ServerProcess.Footprint before = server.footprint();
             long reportsBefore = server.reports();

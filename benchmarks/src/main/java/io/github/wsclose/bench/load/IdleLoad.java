@@ -43,7 +43,7 @@ public final class IdleLoad {
         System.out.printf(Locale.ROOT, "idle connections: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "  %-18s %-5s %13s %13s %12s %12s%n", "server", "round", "opened", "heap B/conn",
                 "direct B/conn", "cpu % core");
-        try (LoadClient client = new LoadClient(options.intValue("concurrency"))) {
+        try (LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             for (int round = 1; round <= Math.max(1, options.intValue("rounds")); round++) {
                 for (int i = 0; i < VARIANTS.size(); i++) {
                     String variant = VARIANTS.get((round - 1 + i) % VARIANTS.size());
@@ -72,7 +72,7 @@ public final class IdleLoad {
     }
 
     private static Idle measure(String variant, LoadClient client, LoadOptions options) throws Exception {
-        try (ServerProcess server = new ServerProcess(Runtime.getRuntime().availableProcessors(), variant)) {
+        try (ServerProcess server = new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(), variant)) {
             closeAll(client.open(server.port(0), 100, options.longValue("timeout-ms"))); // loads the classes of a connection's life
             ServerProcess.Memory before = server.memory();
             List<ClientConnection> open = client.open(server.port(0), options.intValue("connections"), options.longValue("timeout-ms"));

@@ -1,14 +1,12 @@
 package io.github.wsclose.bench.load;
 
+import io.github.wsclose.example.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
@@ -28,11 +26,14 @@ import java.util.concurrent.TimeoutException;
  */
 final class LoadClient implements AutoCloseable {
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(
-            Runtime.getRuntime().availableProcessors(), NioIoHandler.newFactory());
+    private final Transport transport;
+    private final EventLoopGroup group;
     private final int concurrency;
 
-    LoadClient(int concurrency) {
+    /** A client on {@code transport}'s event loops, one per processor. */
+    LoadClient(Transport transport, int concurrency) {
+        this.transport = transport;
+        this.group = transport.newGroup(Runtime.getRuntime().availableProcessors());
         this.concurrency = concurrency;
     }
 
@@ -48,7 +49,7 @@ final class LoadClient implements AutoCloseable {
                 .sendCloseFrame(null)
                 .dropPongFrames(false) // ClientConnection counts them
                 .build();
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class);
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.socketChannel());
         Semaphore inFlight = new Semaphore(concurrency);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<ClientConnection> connections = new ArrayList<>(count);

@@ -1,34 +1,49 @@
 package io.github.wsclose.bench.load;
 
+import io.github.wsclose.example.Transport;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Command-line options of the load tools: {@code --name value} pairs of whole numbers, each with a
- * default. Immutable.
+ * default, and {@code --transport nio|epoll|io_uring} (by default the best one available here) for
+ * the client's and the server's event loops. Immutable.
  */
 final class LoadOptions {
 
     private final Map<String, Long> values;
+    private final Transport transport;
 
-    private LoadOptions(Map<String, Long> values) {
+    private LoadOptions(Map<String, Long> values, Transport transport) {
         this.values = values;
+        this.transport = transport;
     }
 
     /**
      * Parses {@code args} against {@code defaults} (option name without dashes → default value).
      *
-     * @throws IllegalArgumentException for an unknown option, a missing value, or a value below 0
+     * @throws IllegalArgumentException for an unknown option, a missing value, a value below 0, or a
+     *                                  transport that is unknown or not available here
      */
     static LoadOptions parse(String[] args, Map<String, Long> defaults) {
         Map<String, Long> values = new LinkedHashMap<>(defaults);
+        Transport transport = Transport.best();
         for (int i = 0; i < args.length; i += 2) {
             String name = args[i].startsWith("--") ? args[i].substring(2) : "";
-            if (!values.containsKey(name)) {
-                throw new IllegalArgumentException("unknown option " + args[i] + " (expected one of --" + String.join(", --", defaults.keySet()) + ")");
+            if (!values.containsKey(name) && !name.equals("transport")) {
+                throw new IllegalArgumentException("unknown option " + args[i] + " (expected one of --" + String.join(", --", defaults.keySet())
+                        + ", --transport)");
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("missing value after " + args[i]);
+            }
+            if (name.equals("transport")) {
+                transport = Transport.of(args[i + 1]);
+                if (!transport.isAvailable()) {
+                    throw new IllegalArgumentException("--transport " + transport.flag() + " is not available here: "
+                            + transport.unavailabilityCause());
+                }
+                continue;
             }
             long value = Long.parseLong(args[i + 1]);
             if (value < 0) {
@@ -36,7 +51,7 @@ final class LoadOptions {
             }
             values.put(name, value);
         }
-        return new LoadOptions(values);
+        return new LoadOptions(values, transport);
     }
 
     /** Same as {@link #parse(String[], Map)}, but prints what is wrong and exits with 2 on bad arguments. */
@@ -64,10 +79,15 @@ final class LoadOptions {
         return value;
     }
 
+    /** The transport of the client's event loops and of the server processes' ones. */
+    Transport transport() {
+        return transport;
+    }
+
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder();
-        values.forEach((name, value) -> s.append(s.length() == 0 ? "" : " ").append("--").append(name).append(' ').append(value));
+        StringBuilder s = new StringBuilder("--transport ").append(transport.flag());
+        values.forEach((name, value) -> s.append(' ').append("--").append(name).append(' ').append(value));
         return s.toString();
     }
 }

@@ -9,6 +9,7 @@ import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.ServerProtection;
+import io.github.wsclose.example.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -17,12 +18,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -58,7 +56,7 @@ import java.util.concurrent.atomic.LongAdder;
  * with the same application, which echoes every text and binary message.
  *
  * <pre>
- * LoadServer [--threads N] VARIANT...
+ * LoadServer [--threads N] [--transport nio|epoll|io_uring] VARIANT...
  * </pre>
  *
  * <p>Prints {@code ready PORT...} (in the order of the variants), then answers commands read from
@@ -90,16 +88,19 @@ public final class LoadServer {
 
     public static void main(String[] args) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
+        Transport transport = Transport.NIO;
         List<Variant> variants = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--threads")) {
                 threads = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--transport")) {
+                transport = Transport.of(args[++i]).requireAvailable();
             } else {
                 variants.add(Variant.valueOf(args[i].toUpperCase(Locale.ROOT).replace('-', '_')));
             }
         }
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        EventLoopGroup boss = transport.newGroup(1);
+        EventLoopGroup workers = transport.newGroup(threads);
         List<ChannelGroup> connections = new ArrayList<>();
         try {
             StringBuilder ready = new StringBuilder("ready");
@@ -108,7 +109,7 @@ public final class LoadServer {
                 connections.add(group);
                 Channel server = new ServerBootstrap()
                         .group(boss, workers)
-                        .channel(NioServerSocketChannel.class)
+                        .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 4096)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override

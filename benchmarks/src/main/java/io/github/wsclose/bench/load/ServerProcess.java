@@ -1,5 +1,6 @@
 package io.github.wsclose.bench.load;
 
+import io.github.wsclose.example.Transport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,10 +33,11 @@ final class ServerProcess implements AutoCloseable {
     /**
      * Starts a server JVM with one server per variant, in that order, and waits until it listens.
      *
-     * @param threads  event loop threads of the servers
-     * @param variants {@link LoadServer.Variant} names
+     * @param transport the servers' transport
+     * @param threads   event loop threads of the servers
+     * @param variants  {@link LoadServer.Variant} names
      */
-    ServerProcess(int threads, String... variants) throws IOException {
+    ServerProcess(Transport transport, int threads, String... variants) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         String leakDetection = System.getProperty("io.netty.leakDetection.level");
@@ -47,7 +49,7 @@ final class ServerProcess implements AutoCloseable {
             command.addAll(Arrays.asList(jvmOptions.split("\\s+")));
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadServer.class.getName(),
-                "--threads", Integer.toString(threads)));
+                "--threads", Integer.toString(threads), "--transport", transport.flag()));
         command.addAll(Arrays.asList(variants));
         process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -50,10 +50,10 @@ public final class StormLoad {
         ByteBuf message = Unpooled.unreleasableBuffer(Unpooled.directBuffer(64)
                 .writeBytes("x".repeat(64).getBytes(StandardCharsets.US_ASCII)));
         int problems = 0;
-        try (ServerProcess server = new ServerProcess(options.intValue("threads"), "ours-counted");
-                LoadClient probeClient = new LoadClient(1);
-                LoadClient pingerClient = new LoadClient(1);
-                LoadClient stormClient = new LoadClient(options.intValue("concurrency"))) {
+        try (ServerProcess server = new ServerProcess(options.transport(), options.intValue("threads"), "ours-counted");
+                LoadClient probeClient = new LoadClient(options.transport(), 1);
+                LoadClient pingerClient = new LoadClient(options.transport(), 1);
+                LoadClient stormClient = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             int port = server.port(0);
             System.out.printf(Locale.ROOT, "storm: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
             List<ClientConnection> probe = probeClient.open(port, 1, timeout);

@@ -7,6 +7,7 @@ import io.github.wsclose.CloseReport;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.JdkClientListener;
 import io.github.wsclose.TestServer;
+import io.github.wsclose.TestTransport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * close frame as a {@link CloseReason} in both directions, and exactly one {@link CloseReport}; and
  * a drain, whose notice the handler answers with a last message before the close frame.
  */
+@Tag(TestTransport.TAG)
 class ChatExampleTest {
 
     private static final long TIMEOUT_SECONDS = TestServer.TIMEOUT_SECONDS;
