@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * new client upgrades and gets a message of the flood's size echoed, every connection is reported once, and the server
  * exits cleanly on SIGTERM.
  */
+@Tag(TestTransport.TAG)
 class DirectMemoryExhaustionTest {
 
     private static final int FLOOD = 32; // 32 MiB of incomplete messages against 16 MiB
