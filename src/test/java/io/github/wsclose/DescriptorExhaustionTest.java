@@ -59,15 +59,7 @@ class DescriptorExhaustionTest {
                 }
             }
 
-            long deadline = System.nanoTime() + WAIT_NANOS;
-            RawClient client = null;
-            while (client == null) { // the server is back once it accepted what waited in the backlog and closed it
-                try {
-                    client = RawClient.upgrade(server.port());
-                } catch (IOException notYet) {
-                    assertThat(System.nanoTime()).as("upgraded within 20 s after the flood: " + notYet).isLessThan(deadline);
-                }
-            }
+            RawClient client = RawClient.upgradeOnceBack(server.port(), WAIT_NANOS); // the server is back once it accepted what waited in the backlog and closed it
             try (RawClient served = client) {
                 served.send(WireFrame.of(WireFrame.TEXT, ascii("back?")));
                 assertThat(served.readFrame()).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("back?")));

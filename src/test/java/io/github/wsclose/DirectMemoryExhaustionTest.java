@@ -57,15 +57,7 @@ class DirectMemoryExhaustionTest {
                 }
             }
 
-            long deadline = System.nanoTime() + WAIT_NANOS;
-            RawClient client = null;
-            while (client == null) { // the server is back once it has read and dropped what the flood had sent
-                try {
-                    client = RawClient.upgrade(server.port());
-                } catch (IOException notYet) {
-                    assertThat(System.nanoTime()).as("upgraded within 20 s after the flood: " + notYet).isLessThan(deadline);
-                }
-            }
+            RawClient client = RawClient.upgradeOnceBack(server.port(), WAIT_NANOS); // the server is back once it has read and dropped what the flood had sent
             int servedPort = client.localPort();
             try (RawClient served = client) {
                 served.send(WireFrame.of(WireFrame.TEXT, ascii("back?")));
@@ -75,7 +67,7 @@ class DirectMemoryExhaustionTest {
             }
             List<Integer> ports = new ArrayList<>(flood.stream().map(RawClient::localPort).toList());
             ports.add(servedPort);
-            deadline = System.nanoTime() + WAIT_NANOS;
+            long deadline = System.nanoTime() + WAIT_NANOS;
             while (!reportedOnce(server, ports) && server.awaitLine(REPORT, Math.max(0, deadline - System.nanoTime())) != null) {
                 // each line is kept in the transcript
             }

@@ -1,5 +1,7 @@
 package io.github.wsclose;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +71,22 @@ final class RawClient implements AutoCloseable {
     /** Connects to 127.0.0.1:{@code port} and completes the WebSocket upgrade of {@code /ws}. */
     static RawClient upgrade(int port) throws IOException {
         return upgrade(port, 0);
+    }
+
+    /**
+     * Tries {@link #upgrade(int)} again and again until it succeeds, for a server that is coming back from an
+     * exhaustion; fails the test if it has not within {@code nanos}.
+     */
+    static RawClient upgradeOnceBack(int port, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        while (true) {
+            try {
+                return upgrade(port);
+            } catch (IOException notYet) {
+                assertThat(System.nanoTime()).as("upgraded within %d ms: %s", TimeUnit.NANOSECONDS.toMillis(nanos), notYet)
+                        .isLessThan(deadline);
+            }
+        }
     }
 
     /** Same, with a receive buffer of {@code receiveBuffer} bytes (set before connecting), unless 0. */
