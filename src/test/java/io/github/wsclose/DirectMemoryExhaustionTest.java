@@ -3,7 +3,6 @@ package io.github.wsclose;
 import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
