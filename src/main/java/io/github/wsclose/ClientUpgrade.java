@@ -204,6 +204,12 @@ final class ClientUpgrade extends ChannelDuplexHandler {
             fail(ctx, Reason.INVALID_RESPONSE, head, "subprotocol not offered: " + chosen + " (expected: one of " + subprotocols + ")", null);
             return;
         }
+        String extensions = head.headers().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+        // an extension the client did not offer MUST fail the connection (§4.1); offered ones were checked before this handler
+        if (options.compressionOrNull() == null && extensions != null && !extensions.isBlank()) {
+            fail(ctx, Reason.INVALID_RESPONSE, head, "extension not offered: " + extensions + " (expected: none)", null);
+            return;
+        }
         HttpHeaders checked = head.headers().copy().remove(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         try {
             // Sec-WebSocket-Accept, Upgrade and Connection MUST be right (§4.1): Netty's handshaker checks them
