@@ -97,7 +97,11 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         upgradeOf(ctx.channel());
         if (ctx.channel().isActive()) {
             startTimer(ctx); // connected before the pipeline was built: counted from now
-            sendRequest(ctx);
+            ctx.executor().execute(() -> {
+                if (state == State.CONNECTING && ctx.channel().isActive()) {
+                    sendRequest(ctx); // once the rest of the pipeline is built
+                }
+            });
         }
     }
 
