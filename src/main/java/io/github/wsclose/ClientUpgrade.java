@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
@@ -118,6 +119,18 @@ final class ClientUpgrade extends ChannelDuplexHandler {
                 fail(ctx, Reason.CONNECT, null, "connection failed: " + connected.cause(), connected.cause());
             }
         });
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof WebSocketFrame && state != State.SWITCHING) {
+            // a client MUST NOT send frames before the server's 101 (§4.1)
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IllegalStateException("cannot write " + msg.getClass().getSimpleName()
+                    + ": the WebSocket upgrade has not completed"));
+            return;
+        }
+        ctx.write(msg, promise);
     }
 
     @Override

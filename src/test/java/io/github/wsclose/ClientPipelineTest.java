@@ -104,6 +104,20 @@ class ClientPipelineTest {
     }
 
     @Test
+    void framesWrittenBeforeThe101FailAndNothingGoesOut() {
+        EmbeddedChannel ch = client(ClientOptions.DEFAULTS);
+        request(ch);
+        // a client MUST NOT send data before the server's answer (RFC 6455 §4.1)
+        assertThat(ch.writeOneOutbound(new TextWebSocketFrame("too early")).cause())
+                .isInstanceOf(IllegalStateException.class).hasMessage("cannot write TextWebSocketFrame: the WebSocket upgrade has not completed");
+        assertThat(ch.writeOneOutbound(CloseReason.of(1000, "")).cause()).isInstanceOf(IllegalStateException.class);
+        ch.flushOutbound();
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.isOpen()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void a101WithAFrameBehindItOpensTheConnectionAndTheFrameIsRead() throws IOException {
         EmbeddedChannel ch = client(ClientOptions.DEFAULTS);
         String request = request(ch);
