@@ -222,6 +222,40 @@ class ClientMisbehavingServerTest {
         }
     }
 
+    @Test
+    void aCompressedMessageIsInflatedAndOursCompressedAndABombIsAnsweredWith1009() throws Exception {
+        ClientOptions compressed = ClientOptions.DEFAULTS.withCompression(PerMessageDeflateConfig.DEFAULT);
+        try (RawServer server = new RawServer(); TestClient client = new TestClient()) {
+            TestServer.Connection ws = client.connect(server.uri(), CLIENT.withCloseTimeout(Duration.ofSeconds(30)), compressed);
+            try (RawServer.Peer peer = server.accept()) {
+                peer.upgrade("Sec-WebSocket-Extensions: permessage-deflate\r\n");
+                assertThat(peer.requestHeader("Sec-WebSocket-Extensions")).isEqualTo("permessage-deflate;client_max_window_bits");
+                peer.allowRsv(4);
+                TestClient.upgraded(ws.channel());
+                ClientCompression zlib = ClientCompression.accept("permessage-deflate", "permessage-deflate");
+                try {
+                    peer.send(new WireFrame(true, 4, WireFrame.TEXT, zlib.compress("hello, inflated".getBytes(StandardCharsets.UTF_8))));
+                    ws.channel().writeAndFlush(new TextWebSocketFrame("compressed by the client"));
+                    WireFrame ours = peer.readFrame();
+                    assertThat(ours.rsv()).as("RSV1: compressed (RFC 7692 §6)").isEqualTo(4);
+                    assertThat(new String(zlib.inflate(ours.payload()), StandardCharsets.UTF_8)).isEqualTo("compressed by the client");
+
+                    // 1 MiB of zeros in about a kilobyte: inflated to one byte past the limit, then 1009
+                    peer.send(new WireFrame(true, 4, WireFrame.BINARY, zlib.compress(new byte[1 << 20])));
+                    RawClient.Transcript transcript = peer.readUntilClosed();
+                    assertThat(transcript.frames()).hasSize(1);
+                    assertThat(transcript.frames().get(0).closeCode()).isEqualTo(1009);
+                    assertThat(transcript.end()).isEqualTo(RawClient.TcpEnd.EOF);
+                } finally {
+                    zlib.end();
+                }
+                CloseReport report = ws.report();
+                assertThat(report.cause()).isEqualTo(Cause.MESSAGE_TOO_BIG);
+                assertThat(ws.recorder().texts()).containsExactly("hello, inflated");
+            }
+        }
+    }
+
     /** The server sends {@code frame}: the client sends one close frame with {@code code} and closes TCP at once (§7.1.7). */
     private static void failsWith(WireFrame frame, int code) throws Exception {
         failsWithBytes(frame.unmasked(), code);

@@ -60,6 +60,23 @@ class ClientUpgradeFailureTest {
     }
 
     @Test
+    void anExtensionAnswerTheOfferDoesNotAllowIsAnInvalidResponse() throws Exception {
+        ClientOptions compressed = ClientOptions.DEFAULTS.withCompression(PerMessageDeflateConfig.DEFAULT);
+        for (String answer : new String[] {"permessage-deflate; server_max_window_bits=16", "permessage-deflate; x=1", "x-webkit-deflate-frame"}) {
+            try (RawServer server = new RawServer(); TestClient client = new TestClient()) {
+                TestServer.Connection ws = client.connect(server.uri(), ClosingHandshakeConfig.client(), compressed);
+                try (RawServer.Peer peer = server.accept()) {
+                    peer.upgrade("Sec-WebSocket-Extensions: " + answer + "\r\n");
+                    UpgradeFailedException failed = TestClient.failedUpgrade(ws.channel());
+                    assertThat(failed.reason()).as(answer).isEqualTo(Reason.INVALID_RESPONSE);
+                    assertThat(peer.readUntilClosed().frames()).isEmpty();
+                    assertNeverAConnection(ws, failed);
+                }
+            }
+        }
+    }
+
+    @Test
     void noAnswerInTimeIsATimeout() throws Exception {
         try (RawServer server = new RawServer(); TestClient client = new TestClient()) {
             TestServer.Connection ws = client.connect(server.uri(), ClosingHandshakeConfig.client(), QUICK);
