@@ -36,6 +36,7 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -177,8 +178,10 @@ final class ClientUpgrade extends ChannelDuplexHandler {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state == State.SWITCHING) {
             ctx.fireExceptionCaught(cause);
+        } else if (state != State.FAILED && tlsFailure(cause)) {
+            fail(ctx, Reason.CONNECT, null, "tls handshake failed: " + cause, cause);
         } else if (state != State.FAILED) {
-            // an answer that is not HTTP, or an extension answer that was not offered
+            // an answer that is not HTTP, or an extension answer the offer does not allow
             fail(ctx, Reason.INVALID_RESPONSE, null, "invalid answer to the upgrade request: " + cause.getMessage(), cause);
         }
     }
@@ -267,6 +270,16 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         upgradeOf(ctx.channel()).tryFailure(failure);
         ctx.fireUserEventTriggered(failure);
         ctx.close();
+    }
+
+    /** Whether {@code cause} is the TLS handshake's failure, whichever of its event and its exception comes first. */
+    private static boolean tlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void startTimer(ChannelHandlerContext ctx) {
