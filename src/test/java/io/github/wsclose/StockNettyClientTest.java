@@ -1,0 +1,365 @@
+package io.github.wsclose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.wsclose.CloseReport.Cause;
+import io.github.wsclose.CloseReport.Initiator;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What stock Netty 4.2.18's WebSocket client ({@link WebSocketClientProtocolHandler}) does on each
+ * path of the closing handshake, measured on loopback; docs/client.md quotes it. Each test asserts
+ * the behaviour as it is, faults included, so that it documents them and fails if Netty changes.
+ *
+ * <p>Two servers, both a {@link TestServer} with a {@link TcpCloseWatch} in front: this library's
+ * {@link ServerPipeline} (it answers, closes TCP first and reports what it got), and a silent one
+ * (Netty's server handler with {@code handleCloseFrames(false)}): it records every close frame the
+ * client sends, never answers one, and never closes TCP by itself, so that what the client does
+ * on its own shows. The clients: Netty's defaults ({@code handleCloseFrames} true,
+ * {@code sendCloseFrame} 1000 "Bye", {@code forceCloseTimeoutMillis} -1), and
+ * {@code handleCloseFrames(false)} with an application that closes the channel when the server's
+ * close frame arrives, as Netty's own example client ({@code WebSocketClientHandler}) does.
+ *
+ * <p>Numbers: each test prints one line {@code stock: PATH ...} with the times measured.
+ */
+class StockNettyClientTest {
+
+    /** Longer than this library's default close timeout (5 s): a stock client still open after it waits for ever. */
+    private static final Duration LONGER_THAN_OUR_TIMEOUT = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT.plusSeconds(1);
+
+    private static EventLoopGroup clientLoops;
+
+    @BeforeAll
+    static void startLoops() {
+        clientLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        clientLoops.shutdownGracefully(0, TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void itsDefaultsAnswerNothingSendByeOnCloseAndNeverTimeOut() {
+        WebSocketClientProtocolConfig defaults = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri("ws://127.0.0.1/ws").build();
+
+        assertThat(defaults.handleCloseFrames()).isTrue();
+        assertThat(defaults.sendCloseFrame()).isEqualTo(WebSocketCloseStatus.NORMAL_CLOSURE);
+        assertThat(WebSocketCloseStatus.NORMAL_CLOSURE.reasonText()).isEqualTo("Bye");
+        assertThat(defaults.forceCloseTimeoutMillis()).isEqualTo(-1);
+    }
+
+    /** Defaults, the server closes first: no answer, TCP closed by the client at once (§5.5.1, §7.1.1). */
+    @Test
+    void serverClosesFirstDefaultsCloseTcpWithoutAnswering() throws Exception {
+        try (TestServer server = silentServer()) {
+            StockClient client = StockClient.connect(server, defaults(server));
+            TestServer.Connection connection = server.nextConnection();
+            ServerFrames frames = ServerFrames.of(connection);
+
+            long sent = System.nanoTime();
+            connection.channel().writeAndFlush(new CloseWebSocketFrame(1001, "going"));
+
+            assertThat(TcpCloseWatch.of(connection.channel()).closedHereFirst()).as("server closed TCP first").isFalse();
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
+            assertThat(frames.closes()).as("close frames from the client").isEmpty();
+            assertThat(client.closeFrames).as("close frames the application saw").isEmpty();
+            assertThat(client.events).containsExactly(ClientHandshakeStateEvent.HANDSHAKE_ISSUED,
+                    ClientHandshakeStateEvent.HANDSHAKE_COMPLETE, StockClient.INACTIVE);
+            print("defaults, server closes first", "client closed TCP "
+                    + TcpCloseWatch.of(connection.channel()).tcpClosedAfter(sent).toNanos() / 1000 + " us after the server's close frame, without a close frame");
+        }
+    }
+
+    /** Same against this library's server: what a server sees of it, in its report. */
+    @Test
+    void serverClosesFirstDefaultsLeaveOurServerWith1006() throws Exception {
+        try (TestServer server = ourServer()) {
+            StockClient client = StockClient.connect(server, defaults(server));
+            TestServer.Connection connection = server.nextConnection();
+
+            client.channel.writeAndFlush(new TextWebSocketFrame(TestServer.closeCommand(1001, "going")));
+            CloseReport report = connection.report();
+
+            assertThat(report.received()).isNull();
+            assertThat(report.reason()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY.withoutMessage);
+            assertThat(report.sent()).isEqualTo(CloseReason.of(1001, "going"));
+            assertThat(report.initiator()).isEqualTo(Initiator.LOCAL);
+            assertThat(report.cause()).isEqualTo(Cause.TRANSPORT);
+            assertThat(report.clean()).isFalse();
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).isTrue();
+            assertThat(client.closeFrames).isEmpty();
+            print("defaults, server closes first, our server", "server's report " + report);
+        }
+    }
+
+    /** Defaults, {@code channel.close()}: 1000 "Bye", then TCP closed as soon as it is written, without waiting. */
+    @Test
+    void channelCloseSendsByeAndClosesTcpWithoutWaiting() throws Exception {
+        try (TestServer server = silentServer()) {
+            StockClient client = StockClient.connect(server, defaults(server));
+            TestServer.Connection connection = server.nextConnection();
+            ServerFrames frames = ServerFrames.of(connection);
+
+            long closing = System.nanoTime();
+            client.channel.close();
+
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
+            assertThat(TcpCloseWatch.of(connection.channel()).closedHereFirst()).as("server closed TCP first").isFalse();
+            assertThat(frames.closes()).containsExactly(CloseReason.of(1000, "Bye"));
+            print("defaults, channel.close()", "sent 1000 Bye and closed TCP "
+                    + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after close(), no answer came");
+        }
+    }
+
+    /**
+     * Defaults, the application writes its own close frame and waits: nothing times out when the
+     * server does not answer ({@code forceCloseTimeoutMillis} -1 and, when set, it times only the
+     * client's own write).
+     */
+    @Test
+    void ownCloseFrameWaitsForEverForASilentServer() throws Exception {
+        for (long forceCloseTimeoutMillis : new long[] {-1, 1000}) {
+            try (TestServer server = silentServer()) {
+                StockClient client = StockClient.connect(server, defaults(server).toBuilder()
+                        .forceCloseTimeoutMillis(forceCloseTimeoutMillis).build());
+                TestServer.Connection connection = server.nextConnection();
+                ServerFrames frames = ServerFrames.of(connection);
+
+                assertThat(client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done")).await(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                        .isTrue();
+                boolean closed = client.channel.closeFuture().await(LONGER_THAN_OUR_TIMEOUT.toMillis());
+
+                assertThat(closed).as("closed within %s, forceCloseTimeoutMillis %s", LONGER_THAN_OUR_TIMEOUT, forceCloseTimeoutMillis).isFalse();
+                assertThat(frames.firstClose()).isEqualTo(CloseReason.of(4000, "done"));
+                print("defaults, own close frame, silent server, forceCloseTimeoutMillis " + forceCloseTimeoutMillis,
+                        "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
+                client.channel.close().syncUninterruptibly();
+            }
+        }
+    }
+
+    /**
+     * Defaults, the application writes its own close frame and our server answers: the answer
+     * closes TCP at once and never reaches the application.
+     */
+    @Test
+    void ownCloseFrameAnswerClosesTcpAndIsNotPassedOn() throws Exception {
+        try (TestServer server = ourServer()) {
+            StockClient client = StockClient.connect(server, defaults(server));
+            TestServer.Connection connection = server.nextConnection();
+
+            long closing = System.nanoTime();
+            client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done"));
+            CloseReport report = connection.report();
+
+            assertThat(report.received()).isEqualTo(CloseReason.of(4000, "done"));
+            assertThat(report.sent()).isEqualTo(CloseReason.withoutMessage(4000));
+            assertThat(report.clean()).isTrue();
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP on the answer").isTrue();
+            assertThat(client.closeFrames).as("close frames the application saw").isEmpty();
+            print("defaults, own close frame, our server", "TCP closed "
+                    + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after the write; server's report " + report);
+        }
+    }
+
+    /**
+     * {@code handleCloseFrames(false)} and an application that closes on the server's close frame,
+     * as Netty's example client does: it answers {@code 1000 Bye}, not the server's code, and
+     * closes TCP before the server.
+     */
+    @Test
+    void exampleStyleApplicationAnswersByeAndClosesTcpFirst() throws Exception {
+        try (TestServer server = silentServer()) {
+            StockClient client = StockClient.connect(server, defaults(server).toBuilder().handleCloseFrames(false).build(),
+                    frame -> frame.channel.close());
+            TestServer.Connection connection = server.nextConnection();
+            ServerFrames frames = ServerFrames.of(connection);
+
+            long sent = System.nanoTime();
+            connection.channel().writeAndFlush(new CloseWebSocketFrame(1001, "going"));
+
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
+            assertThat(frames.closes()).containsExactly(CloseReason.of(1000, "Bye"));
+            assertThat(client.closeFrames).containsExactly(CloseReason.of(1001, "going"));
+            print("handleCloseFrames(false), application closes, server closes first", "answered 1000 Bye to 1001, closed TCP "
+                    + TcpCloseWatch.of(connection.channel()).tcpClosedAfter(sent).toNanos() / 1000 + " us after the server's close frame");
+        }
+    }
+
+    private static WebSocketClientProtocolConfig defaults(TestServer server) {
+        return WebSocketClientProtocolConfig.newBuilder().webSocketUri(server.uri()).build();
+    }
+
+    /** This library's server, with a {@link TcpCloseWatch} in front. */
+    private static TestServer ourServer() {
+        return TestServer.builder().pipeline((pipeline, application) -> {
+            TcpCloseWatch.addFirst(pipeline);
+            ServerPipeline.configure(pipeline, TestServer.PATH, ClosingHandshakeConfig.server(), application);
+        }).start();
+    }
+
+    /**
+     * A server that answers no close frame and never closes TCP by itself: Netty's server handler
+     * with {@code handleCloseFrames(false)} and no close frame of its own, then {@link ServerFrames}.
+     */
+    private static TestServer silentServer() {
+        return TestServer.builder().echo(false).pipeline((pipeline, application) -> {
+            TcpCloseWatch.addFirst(pipeline);
+            pipeline.addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
+                    new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder().websocketPath(TestServer.PATH)
+                            .handleCloseFrames(false).sendCloseFrame(null).build()),
+                    new ServerFrames());
+            pipeline.addLast(application);
+        }).start();
+    }
+
+    private static void print(String path, String what) {
+        System.out.println("stock: " + path + ": " + what);
+    }
+
+    /** The silent server's record of the close frames it read, each released here. */
+    private static final class ServerFrames extends ChannelInboundHandlerAdapter {
+
+        private final List<CloseReason> closes = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<CloseReason> firstClose = new CompletableFuture<>();
+        private final CompletableFuture<Void> inactive = new CompletableFuture<>();
+
+        static ServerFrames of(TestServer.Connection connection) {
+            return connection.channel().pipeline().get(ServerFrames.class);
+        }
+
+        /** The close frames read, once TCP has closed. */
+        List<CloseReason> closes() throws Exception {
+            inactive.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return closes;
+        }
+
+        /** The first close frame read, waiting for it while TCP is open. */
+        CloseReason firstClose() throws Exception {
+            return firstClose.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof CloseWebSocketFrame close) {
+                CloseReason reason = close.statusCode() < 0 ? CloseReason.withoutMessage(1005) : CloseReason.of(close.statusCode(), close.reasonText());
+                closes.add(reason);
+                firstClose.complete(reason);
+                close.release();
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            inactive.complete(null);
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** A stock client: a {@link TcpCloseWatch}, Netty's client handlers, and an application that records what it learns. */
+    private static final class StockClient extends ChannelInboundHandlerAdapter {
+
+        static final String INACTIVE = "channelInactive";
+
+        final List<CloseReason> closeFrames = new CopyOnWriteArrayList<>();
+        final List<Object> events = new CopyOnWriteArrayList<>();
+        private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
+        private final Consumer<StockClient> onCloseFrame;
+        Channel channel;
+
+        private StockClient(Consumer<StockClient> onCloseFrame) {
+            this.onCloseFrame = onCloseFrame;
+        }
+
+        static StockClient connect(TestServer server, WebSocketClientProtocolConfig config) throws Exception {
+            return connect(server, config, client -> { });
+        }
+
+        /** Connects and upgrades; {@code onCloseFrame} runs when a close frame reaches the application. */
+        static StockClient connect(TestServer server, WebSocketClientProtocolConfig config, Consumer<StockClient> onCloseFrame)
+                throws Exception {
+            StockClient client = new StockClient(onCloseFrame);
+            client.channel = new Bootstrap().group(clientLoops).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ChannelPipeline pipeline = ch.pipeline();
+                            TcpCloseWatch.addFirst(pipeline);
+                            pipeline.addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                                    new WebSocketClientProtocolHandler(config), client);
+                        }
+                    })
+                    .connect(server.address()).sync().channel();
+            client.upgraded.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return client;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof CloseWebSocketFrame close) {
+                    closeFrames.add(CloseReason.of(close.statusCode(), close.reasonText()));
+                    onCloseFrame.accept(this);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            events.add(evt);
+            if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                upgraded.complete(null);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            events.add(INACTIVE);
+            upgraded.completeExceptionally(new AssertionError("closed before the upgrade"));
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public boolean isSharable() {
+            return false;
+        }
+    }
+}
