@@ -66,9 +66,10 @@ import org.jspecify.annotations.Nullable;
  *       gives it as a future to code that has the channel but no handler.</li>
  * </ul>
  *
- * <p>Added next to a {@link WebSocketServerProtocolHandler} (or the client one) before the HTTP
- * upgrade, it stays out of the way until the upgrade completes; connections that never become
- * WebSocket connections are not reported (their report's future fails). Added anywhere else,
+ * <p>Added next to a {@link WebSocketServerProtocolHandler} (or the client one, or in a
+ * {@link ClientPipeline}) before the HTTP upgrade, it stays out of the way until the upgrade
+ * completes; connections that never become WebSocket connections are not reported (their
+ * report's future fails, with the {@link UpgradeFailedException} of a client pipeline). Added anywhere else,
  * the connection is taken as open.
  *
  * <p>Not sharable: one instance per channel. All state is confined to the channel's event loop,
@@ -136,6 +137,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (isUpgradeComplete(evt)) {
             state = state.upgraded();
+        } else if (evt instanceof UpgradeFailedException failed && state.state() == State.AWAITING_UPGRADE) {
+            report().completeExceptionally(failed); // never a WebSocket connection: no report, and why
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -432,7 +435,8 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
 
     private static boolean upgradePending(ChannelPipeline pipeline) {
         boolean nextToUpgrade = pipeline.get(WebSocketServerProtocolHandler.class) != null
-                || pipeline.get(WebSocketClientProtocolHandler.class) != null;
+                || pipeline.get(WebSocketClientProtocolHandler.class) != null
+                || pipeline.get(ClientUpgrade.class) != null;
         return nextToUpgrade && pipeline.get(WebSocketFrameDecoder.class) == null;
     }
 

@@ -68,7 +68,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** The close frame sent when no pong came in time, as Python's websockets sends. */
     static final CloseReason KEEPALIVE_TIMED_OUT = new CloseReason(CloseReason.Codes.UNEXPECTED_CONDITION, "keepalive ping timeout");
 
-    private final ServerOptions options;
+    private final ServerProtection protection;
+    private final int maxMessageBytes;
     private final boolean dropPongs;
     private final ClosingHandshakeHandler handshake;
 
@@ -86,9 +87,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private boolean pongPending; // a pong is written and not yet out of the channel
     private long pongWrittenNanos;
 
-    /** {@code dropPongs}: whether pongs are released here rather than passed on (Netty's protocol handler drops them by default). */
-    ConnectionGuard(ServerOptions options, boolean dropPongs, ClosingHandshakeHandler handshake) {
-        this.options = options;
+    /**
+     * {@code maxMessageBytes}: the largest message from the peer, all its frames together, as they
+     * arrive here; {@code dropPongs}: whether pongs are released here rather than passed on (Netty's
+     * protocol handler drops them by default). The same guard serves a server and a client.
+     */
+    ConnectionGuard(ServerProtection protection, int maxMessageBytes, boolean dropPongs, ClosingHandshakeHandler handshake) {
+        this.protection = protection;
+        this.maxMessageBytes = maxMessageBytes;
         this.dropPongs = dropPongs;
         this.handshake = handshake;
     }
@@ -243,14 +249,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** Adds up the message's payloads; over the limit, releases the frame and fails the connection. */
     private boolean withinMessageLimit(WebSocketFrame frame) {
         long bytes = (frame instanceof ContinuationWebSocketFrame ? messageBytes : 0L) + frame.content().readableBytes();
-        if (bytes <= options.maxMessageBytes()) {
+        if (bytes <= maxMessageBytes) {
             messageBytes = (int) bytes;
             return true;
         }
         state = State.DISCARDING;
         frame.release();
         handshake.failConnection(new CloseReason(CloseReason.Codes.TOO_BIG,
-                "message too big: " + bytes + " bytes so far (expected: <= " + options.maxMessageBytes() + ")"),
+                "message too big: " + bytes + " bytes so far (expected: <= " + maxMessageBytes + ")"),
                 CloseReport.Cause.MESSAGE_TOO_BIG);
         return false;
     }
@@ -290,7 +296,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     }
 
     private ServerProtection protection() {
-        return options.protection();
+        return protection;
     }
 
     private static boolean isData(Object msg) {

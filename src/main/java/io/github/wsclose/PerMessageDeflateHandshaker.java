@@ -86,7 +86,7 @@ final class PerMessageDeflateHandshaker implements WebSocketServerExtensionHands
     }
 
     /** The number of window bits in {@code value}, or -1 unless it is exactly 1*DIGIT from 8 to 15. */
-    private static int windowBits(@Nullable String value) {
+    static int windowBits(@Nullable String value) {
         if (value == null || value.isEmpty() || value.length() > 2 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return -1;
         }

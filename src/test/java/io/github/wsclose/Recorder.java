@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The one recorder of the tests: the last handler of a pipeline, standing for the application,
  * or the one just before the application handler a test watches. It records every user event
- * and {@code channelInactive} ({@link #INACTIVE}) in order, every exception that reached it, and
- * every {@link CloseReason} read. What it reads it passes on (to the handler after it; an
+ * and {@code channelInactive} ({@link #INACTIVE}) in order, every exception that reached it,
+ * every {@link CloseReason} read, and the text of every text message read. What it reads it passes on (to the handler after it; an
  * {@code EmbeddedChannel} queues it for the test, a real channel's tail releases it), or releases
  * itself. Exceptions stop here.
  *
@@ -27,6 +28,7 @@ public final class Recorder extends ChannelInboundHandlerAdapter {
     private final List<Object> events = new CopyOnWriteArrayList<>();
     private final List<Throwable> exceptions = new CopyOnWriteArrayList<>();
     private final List<CloseReason> reasons = new CopyOnWriteArrayList<>();
+    private final List<String> texts = new CopyOnWriteArrayList<>();
     private final CompletableFuture<CloseReport> firstReport = new CompletableFuture<>();
 
     /** {@code passOn}: whether messages are passed on to the next handler (true) or released here. */
@@ -47,6 +49,11 @@ public final class Recorder extends ChannelInboundHandlerAdapter {
     /** The {@link CloseReason}s read: the peer's close frames passed on by the handshake. */
     public List<CloseReason> reasons() {
         return reasons;
+    }
+
+    /** The text of every text message read, in order. */
+    List<String> texts() {
+        return texts;
     }
 
     /** Every report fired, in order. */
@@ -80,6 +87,8 @@ public final class Recorder extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof CloseReason reason) {
             reasons.add(reason);
+        } else if (msg instanceof TextWebSocketFrame text) {
+            texts.add(text.text());
         }
         if (passOn) {
             ctx.fireChannelRead(msg);
