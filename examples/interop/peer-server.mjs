@@ -1,4 +1,4 @@
-// A Node `ws` server for the Java client's interop tests (PeerServersTest, run by .ci/run): on
+// A Node `ws` server for the Java client's interop tests (ClientAgainstNodeWsTest, run by .ci/run through PeerServer): on
 // 127.0.0.1, a free port, path /ws, permessage-deflate accepted when offered. It prints
 // "listening on ws://127.0.0.1:PORT/ws" once, then one line per connection when its TCP
 // connection has closed:

@@ -1,4 +1,4 @@
-"""A Python websockets server for the Java client's interop tests (PeerServersTest, run by .ci/run).
+"""A Python websockets server for the Java client's interop tests (ClientAgainstPythonWebsocketsTest, run by .ci/run through PeerServer).
 
 Debian's python3-websockets (10.4, the legacy asyncio implementation): on 127.0.0.1, a free port,
 path /ws, permessage-deflate accepted when offered (its default). It prints

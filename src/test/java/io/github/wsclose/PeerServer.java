@@ -1,9 +1,14 @@
 package io.github.wsclose;
 
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.netty.util.AttributeKey;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +75,10 @@ final class PeerServer implements AutoCloseable {
                 ServerOptions options = ServerOptions.DEFAULTS.withCompression(PerMessageDeflateConfig.DEFAULT);
                 ours = TestServer.builder().pipeline((pipeline, application) -> {
                     TcpCloseWatch.addFirst(pipeline);
-                    ServerPipeline.configure(pipeline, TestServer.PATH, ClosingHandshakeConfig.server(), options, application);
+                    ChannelHandler[] handlers = new ChannelHandler[application.length + 1];
+                    handlers[0] = CompressionSeen.INSTANCE;
+                    System.arraycopy(application, 0, handlers, 1, application.length);
+                    ServerPipeline.configure(pipeline, TestServer.PATH, ClosingHandshakeConfig.server(), options, handlers);
                 }).start();
                 uri = ours.uri();
                 stop = ours;
@@ -119,10 +127,9 @@ final class PeerServer implements AutoCloseable {
     Closed nextClose() throws Exception {
         if (ours != null) {
             TestServer.Connection connection = ours.nextConnection();
-            boolean compressed = connection.channel().pipeline().get(PerMessageDeflater.class) != null;
             CloseReport report = connection.report();
             return new Closed(report.reason().unsignedCode(), report.reason().message(), report.clean(),
-                    TcpCloseWatch.of(connection.channel()).closedHereFirst(), compressed);
+                    TcpCloseWatch.of(connection.channel()).closedHereFirst(), connection.channel().hasAttr(CompressionSeen.AGREED));
         }
         Closed closed = closes.poll(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (closed == null) {
@@ -155,7 +162,7 @@ final class PeerServer implements AutoCloseable {
         connector.setPort(0);
         server.addConnector(connector);
         server.setHandler(WebSocketUpgradeHandler.from(server, container ->
-                container.addMapping("/ws", (request, response, callback) -> new JettyEndpoint())));
+                container.addMapping("/ws", (request, response, callback) -> new JettyEndpoint(closes))));
         server.start();
         return server;
     }
@@ -232,6 +239,22 @@ final class PeerServer implements AutoCloseable {
         }
     }
 
+    /** Marks the channel of {@link Kind#OURS} as compressed when its report comes, while its extension encoder is still there. */
+    @Sharable
+    private static final class CompressionSeen extends ChannelInboundHandlerAdapter {
+
+        static final CompressionSeen INSTANCE = new CompressionSeen();
+        static final AttributeKey<Boolean> AGREED = AttributeKey.valueOf(CompressionSeen.class, "agreed");
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof CloseReport && ctx.pipeline().toMap().values().stream().anyMatch(WebSocketExtensionEncoder.class::isInstance)) {
+                ctx.channel().attr(AGREED).set(true);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
     /** The servers. */
     enum Kind {
         OURS, JETTY, NODE_WS, PYTHON_WEBSOCKETS
@@ -266,10 +289,18 @@ final class PeerServer implements AutoCloseable {
         }
     }
 
-    /** The Jetty endpoint: the script above, and a {@link Closed} when Jetty reports the close. */
-    private final class JettyEndpoint implements Session.Listener.AutoDemanding {
+    /**
+     * The Jetty endpoint: the script above, and a {@link Closed} when Jetty reports the close.
+     * Public, as Jetty calls it through method handles.
+     */
+    public static final class JettyEndpoint implements Session.Listener.AutoDemanding {
 
+        private final BlockingQueue<Closed> closes;
         private @Nullable Session session;
+
+        JettyEndpoint(BlockingQueue<Closed> closes) {
+            this.closes = closes;
+        }
 
         @Override
         public void onWebSocketOpen(Session session) {
@@ -301,11 +332,12 @@ final class PeerServer implements AutoCloseable {
         }
 
         @Override
-        public void onWebSocketClose(int statusCode, String reason) {
+        public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             Session closed = session;
             boolean compressed = closed != null && closed.getUpgradeResponse().getExtensions().stream()
                     .anyMatch(extension -> extension.getName().equals("permessage-deflate"));
             closes.add(new Closed(statusCode, reason == null ? "" : reason, statusCode != StatusCode.ABNORMAL, null, compressed));
+            callback.succeed();
         }
     }
 }
