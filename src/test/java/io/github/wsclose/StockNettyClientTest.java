@@ -58,6 +58,9 @@ class StockNettyClientTest {
     /** Longer than this library's default close timeout (5 s): a stock client still open after it waits for ever. */
     private static final Duration LONGER_THAN_OUR_TIMEOUT = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT.plusSeconds(1);
 
+    /** This library's client's close timeout on the silent server's paths. */
+    private static final Duration OUR_TIMEOUT = Duration.ofSeconds(1);
+
     private static EventLoopGroup clientLoops;
 
     @BeforeAll
@@ -96,7 +99,8 @@ class StockNettyClientTest {
             assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
             assertThat(frames.closes()).as("close frames from the client").isEmpty();
             assertThat(client.closeFrames).as("close frames the application saw").isEmpty();
-            assertThat(client.events).containsExactly(ClientHandshakeStateEvent.HANDSHAKE_ISSUED,
+            client.inactive.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(client.events).as("what the application learns").containsExactly(ClientHandshakeStateEvent.HANDSHAKE_ISSUED,
                     ClientHandshakeStateEvent.HANDSHAKE_COMPLETE, StockClient.INACTIVE);
             print("defaults, server closes first", "client closed TCP "
                     + TcpCloseWatch.of(connection.channel()).tcpClosedAfter(sent).toNanos() / 1000 + " us after the server's close frame, without a close frame");
@@ -219,6 +223,61 @@ class StockNettyClientTest {
         }
     }
 
+    /**
+     * This library's client on the silent server's paths, with a close timeout of 1 s (5 s by
+     * default): one close frame (the server's code echoed, or 1001 on {@code channel.close()}),
+     * then it waits for the server to close TCP and closes it itself at the timeout.
+     */
+    @Test
+    void oursOnTheSamePathsAnswersWaitsAndTimesOut() throws Exception {
+        ClosingHandshakeConfig config = ClosingHandshakeConfig.client().withCloseTimeout(OUR_TIMEOUT);
+        try (TestServer server = silentServer(); TestClient client = new TestClient()) {
+            // the server closes first
+            TestServer.Connection ws = ourClient(client, server, config);
+            TestServer.Connection connection = server.nextConnection();
+            ServerFrames frames = ServerFrames.of(connection);
+            long sent = System.nanoTime();
+            connection.channel().writeAndFlush(new CloseWebSocketFrame(1001, "going"));
+
+            CloseReport report = ws.report();
+            assertThat(TcpCloseWatch.of(ws.channel()).closedHereFirst()).as("client closed TCP first, at its timeout").isTrue();
+            assertThat(frames.closes()).containsExactly(CloseReason.withoutMessage(1001));
+            assertThat(ws.recorder().reasons()).containsExactly(CloseReason.of(1001, "going"));
+            assertThat(report.received()).isEqualTo(CloseReason.of(1001, "going"));
+            assertThat(report.sent()).isEqualTo(CloseReason.withoutMessage(1001));
+            assertThat(report.initiator()).isEqualTo(Initiator.REMOTE);
+            assertThat(report.cause()).isEqualTo(Cause.PEER);
+            assertThat(report.clean()).as("clean: both close frames crossed").isTrue();
+            assertThat(TcpCloseWatch.of(ws.channel()).tcpClosedAfter(sent)).isGreaterThanOrEqualTo(OUR_TIMEOUT);
+            print("ours, server closes first, silent server", "answered 1001, closed TCP at its timeout, "
+                    + TcpCloseWatch.of(ws.channel()).tcpClosedAfter(sent).toMillis() + " ms after the server's close frame; report " + report);
+
+            // channel.close()
+            ws = ourClient(client, server, config);
+            connection = server.nextConnection();
+            frames = ServerFrames.of(connection);
+            long closing = System.nanoTime();
+            ws.channel().close();
+
+            report = ws.report();
+            assertThat(frames.closes()).containsExactly(CloseReason.withoutMessage(1001));
+            assertThat(report.sent()).isEqualTo(CloseReason.withoutMessage(1001));
+            assertThat(report.received()).isNull();
+            assertThat(report.cause()).isEqualTo(Cause.CLOSE_TIMEOUT);
+            assertThat(report.clean()).isFalse();
+            assertThat(TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing)).isGreaterThanOrEqualTo(OUR_TIMEOUT);
+            print("ours, channel.close(), silent server", "sent 1001, closed TCP at its timeout, "
+                    + TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing).toMillis() + " ms after close(); report " + report);
+        }
+    }
+
+    private static TestServer.Connection ourClient(TestClient client, TestServer server, ClosingHandshakeConfig config) throws Exception {
+        TestServer.Connection ws = client.connect(server.uri(), config, ClientOptions.DEFAULTS);
+        TcpCloseWatch.addFirst(ws.channel().pipeline());
+        TestClient.upgraded(ws.channel());
+        return ws;
+    }
+
     private static WebSocketClientProtocolConfig defaults(TestServer server) {
         return WebSocketClientProtocolConfig.newBuilder().webSocketUri(server.uri()).build();
     }
@@ -298,6 +357,7 @@ class StockNettyClientTest {
 
         final List<CloseReason> closeFrames = new CopyOnWriteArrayList<>();
         final List<Object> events = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> inactive = new CompletableFuture<>();
         private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
         private final Consumer<StockClient> onCloseFrame;
         Channel channel;
@@ -353,6 +413,7 @@ class StockNettyClientTest {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             events.add(INACTIVE);
+            inactive.complete(null);
             upgraded.completeExceptionally(new AssertionError("closed before the upgrade"));
             ctx.fireChannelInactive();
         }
