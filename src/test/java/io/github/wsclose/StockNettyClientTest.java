@@ -27,7 +27,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +59,9 @@ class StockNettyClientTest {
 
     /** Longer than this library's default close timeout (5 s): a stock client still open after it waits for ever. */
     private static final Duration LONGER_THAN_OUR_TIMEOUT = ClosingHandshakeConfig.DEFAULT_CLOSE_TIMEOUT.plusSeconds(1);
+
+    /** The stock client's force-close timeouts tried: its default, off, and one second. */
+    private static final long[] FORCE_CLOSE_TIMEOUTS = {-1, 1000};
 
     /** This library's client's close timeout on the silent server's paths. */
     private static final Duration OUR_TIMEOUT = Duration.ofSeconds(1);
@@ -155,23 +160,49 @@ class StockNettyClientTest {
      */
     @Test
     void ownCloseFrameWaitsForEverForASilentServer() throws Exception {
-        for (long forceCloseTimeoutMillis : new long[] {-1, 1000}) {
-            try (TestServer server = silentServer()) {
-                StockClient client = StockClient.connect(server, defaults(server).toBuilder()
-                        .forceCloseTimeoutMillis(forceCloseTimeoutMillis).build());
-                TestServer.Connection connection = server.nextConnection();
-                ServerFrames frames = ServerFrames.of(connection);
-
+        try (TestServer server = silentServer()) {
+            List<StockClient> clients = new ArrayList<>();
+            List<ServerFrames> frames = new ArrayList<>();
+            for (long forceCloseTimeoutMillis : FORCE_CLOSE_TIMEOUTS) {
+                clients.add(StockClient.connect(server, defaults(server).toBuilder().forceCloseTimeoutMillis(forceCloseTimeoutMillis).build()));
+                frames.add(ServerFrames.of(server.nextConnection()));
+            }
+            for (StockClient client : clients) {
                 assertThat(client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done")).await(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS))
                         .isTrue();
-                boolean closed = client.channel.closeFuture().await(LONGER_THAN_OUR_TIMEOUT.toMillis());
-
-                assertThat(closed).as("closed within %s, forceCloseTimeoutMillis %s", LONGER_THAN_OUR_TIMEOUT, forceCloseTimeoutMillis).isFalse();
-                assertThat(frames.firstClose()).isEqualTo(CloseReason.of(4000, "done"));
-                print("defaults, own close frame, silent server, forceCloseTimeoutMillis " + forceCloseTimeoutMillis,
-                        "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
-                client.channel.close().syncUninterruptibly();
             }
+            clients.get(0).channel.closeFuture().await(LONGER_THAN_OUR_TIMEOUT.toMillis()); // both have waited this long after it
+
+            for (int i = 0; i < clients.size(); i++) {
+                assertThat(clients.get(i).channel.isOpen()).as("open after %s, forceCloseTimeoutMillis %s", LONGER_THAN_OUR_TIMEOUT,
+                        FORCE_CLOSE_TIMEOUTS[i]).isTrue();
+                assertThat(frames.get(i).firstClose()).isEqualTo(CloseReason.of(4000, "done"));
+                print("defaults, own close frame, silent server, forceCloseTimeoutMillis " + FORCE_CLOSE_TIMEOUTS[i],
+                        "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
+                clients.get(i).channel.close().syncUninterruptibly();
+            }
+        }
+    }
+
+    /**
+     * Defaults, the server closes first with 4000: what Jetty 12 reports of it. It waits for the
+     * answer, gets none, and reports {@code 1006 Session Closed}. (Closing with 1001 instead, Jetty
+     * reports its own 1001 whether an answer came or not.)
+     */
+    @Test
+    void serverClosesFirstDefaultsLeaveJettyWith1006() throws Exception {
+        try (PeerServer jetty = PeerServer.start(PeerServer.Kind.JETTY)) {
+            StockClient client = StockClient.connect(new InetSocketAddress("127.0.0.1", jetty.uri().getPort()),
+                    WebSocketClientProtocolConfig.newBuilder().webSocketUri(jetty.uri()).build(), stock -> { });
+            client.channel.writeAndFlush(new TextWebSocketFrame(TestServer.closeCommand(4000, "going")));
+
+            PeerServer.Closed saw = jetty.nextClose();
+
+            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).isTrue();
+            print("defaults, server closes first, Jetty", "Jetty reported " + saw);
+            assertThat(saw.code()).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY.unsignedCode());
+            assertThat(saw.clean()).isFalse();
+            assertThat(client.closeFrames).isEmpty();
         }
     }
 
@@ -370,8 +401,13 @@ class StockNettyClientTest {
             return connect(server, config, client -> { });
         }
 
-        /** Connects and upgrades; {@code onCloseFrame} runs when a close frame reaches the application. */
         static StockClient connect(TestServer server, WebSocketClientProtocolConfig config, Consumer<StockClient> onCloseFrame)
+                throws Exception {
+            return connect((InetSocketAddress) server.address(), config, onCloseFrame);
+        }
+
+        /** Connects and upgrades; {@code onCloseFrame} runs when a close frame reaches the application. */
+        static StockClient connect(InetSocketAddress server, WebSocketClientProtocolConfig config, Consumer<StockClient> onCloseFrame)
                 throws Exception {
             StockClient client = new StockClient(onCloseFrame);
             client.channel = new Bootstrap().group(clientLoops).channel(NioSocketChannel.class)
@@ -384,7 +420,7 @@ class StockNettyClientTest {
                                     new WebSocketClientProtocolHandler(config), client);
                         }
                     })
-                    .connect(server.address()).sync().channel();
+                    .connect(server).sync().channel();
             client.upgraded.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return client;
         }
