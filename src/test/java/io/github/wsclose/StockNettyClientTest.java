@@ -137,19 +137,21 @@ class StockNettyClientTest {
     /** Defaults, {@code channel.close()}: 1000 "Bye", then TCP closed as soon as it is written, without waiting. */
     @Test
     void channelCloseSendsByeAndClosesTcpWithoutWaiting() throws Exception {
-        try (TestServer server = silentServer()) {
-            StockClient client = StockClient.connect(server, defaults(server));
-            TestServer.Connection connection = server.nextConnection();
-            ServerFrames frames = ServerFrames.of(connection);
+        for (Style style : Style.values()) {
+            try (TestServer server = silentServer()) {
+                StockClient client = style.connect(server);
+                TestServer.Connection connection = server.nextConnection();
+                ServerFrames frames = ServerFrames.of(connection);
 
-            long closing = System.nanoTime();
-            client.channel.close();
+                long closing = System.nanoTime();
+                client.channel.close();
 
-            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
-            assertThat(TcpCloseWatch.of(connection.channel()).closedHereFirst()).as("server closed TCP first").isFalse();
-            assertThat(frames.closes()).containsExactly(CloseReason.of(1000, "Bye"));
-            print("defaults, channel.close()", "sent 1000 Bye and closed TCP "
-                    + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after close(), no answer came");
+                assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP first").isTrue();
+                assertThat(TcpCloseWatch.of(connection.channel()).closedHereFirst()).as("server closed TCP first").isFalse();
+                assertThat(frames.closes()).containsExactly(CloseReason.of(1000, "Bye"));
+                print(style + ", channel.close()", "sent 1000 Bye and closed TCP "
+                        + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after close(), no answer came");
+            }
         }
     }
 
@@ -167,6 +169,8 @@ class StockNettyClientTest {
                 clients.add(StockClient.connect(server, defaults(server).toBuilder().forceCloseTimeoutMillis(forceCloseTimeoutMillis).build()));
                 frames.add(ServerFrames.of(server.nextConnection()));
             }
+            clients.add(Style.APPLICATION_CLOSES.connect(server));
+            frames.add(ServerFrames.of(server.nextConnection()));
             for (StockClient client : clients) {
                 assertThat(client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done")).await(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS))
                         .isTrue();
@@ -174,11 +178,11 @@ class StockNettyClientTest {
             clients.get(0).channel.closeFuture().await(LONGER_THAN_OUR_TIMEOUT.toMillis()); // both have waited this long after it
 
             for (int i = 0; i < clients.size(); i++) {
-                assertThat(clients.get(i).channel.isOpen()).as("open after %s, forceCloseTimeoutMillis %s", LONGER_THAN_OUR_TIMEOUT,
-                        FORCE_CLOSE_TIMEOUTS[i]).isTrue();
+                String client = i < FORCE_CLOSE_TIMEOUTS.length ? "defaults, forceCloseTimeoutMillis " + FORCE_CLOSE_TIMEOUTS[i]
+                        : Style.APPLICATION_CLOSES.toString();
+                assertThat(clients.get(i).channel.isOpen()).as("%s: open after %s", client, LONGER_THAN_OUR_TIMEOUT).isTrue();
                 assertThat(frames.get(i).firstClose()).isEqualTo(CloseReason.of(4000, "done"));
-                print("defaults, own close frame, silent server, forceCloseTimeoutMillis " + FORCE_CLOSE_TIMEOUTS[i],
-                        "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
+                print(client + ", own close frame, silent server", "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
                 clients.get(i).channel.close().syncUninterruptibly();
             }
         }
@@ -212,21 +216,26 @@ class StockNettyClientTest {
      */
     @Test
     void ownCloseFrameAnswerClosesTcpAndIsNotPassedOn() throws Exception {
-        try (TestServer server = ourServer()) {
-            StockClient client = StockClient.connect(server, defaults(server));
-            TestServer.Connection connection = server.nextConnection();
+        for (Style style : Style.values()) {
+            try (TestServer server = ourServer()) {
+                StockClient client = style.connect(server);
+                TestServer.Connection connection = server.nextConnection();
 
-            long closing = System.nanoTime();
-            client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done"));
-            CloseReport report = connection.report();
+                long closing = System.nanoTime();
+                client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done"));
+                CloseReport report = connection.report();
 
-            assertThat(report.received()).isEqualTo(CloseReason.of(4000, "done"));
-            assertThat(report.sent()).isEqualTo(CloseReason.withoutMessage(4000));
-            assertThat(report.clean()).isTrue();
-            assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP on the answer").isTrue();
-            assertThat(client.closeFrames).as("close frames the application saw").isEmpty();
-            print("defaults, own close frame, our server", "TCP closed "
-                    + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after the write; server's report " + report);
+                assertThat(report.received()).isEqualTo(CloseReason.of(4000, "done"));
+                assertThat(report.sent()).isEqualTo(CloseReason.withoutMessage(4000));
+                assertThat(report.clean()).isTrue();
+                assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP on the answer").isTrue();
+                client.inactive.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                assertThat(client.closeFrames).as("close frames the application saw")
+                        .isEqualTo(style == Style.DEFAULTS ? List.of() : List.of(CloseReason.withoutMessage(4000)));
+                print(style + ", own close frame, our server", "TCP closed "
+                        + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after the write, on the answer; "
+                        + "the application saw " + client.closeFrames + "; server's report " + report);
+            }
         }
     }
 
@@ -238,8 +247,7 @@ class StockNettyClientTest {
     @Test
     void exampleStyleApplicationAnswersByeAndClosesTcpFirst() throws Exception {
         try (TestServer server = silentServer()) {
-            StockClient client = StockClient.connect(server, defaults(server).toBuilder().handleCloseFrames(false).build(),
-                    frame -> frame.channel.close());
+            StockClient client = Style.APPLICATION_CLOSES.connect(server);
             TestServer.Connection connection = server.nextConnection();
             ServerFrames frames = ServerFrames.of(connection);
 
@@ -299,6 +307,21 @@ class StockNettyClientTest {
             assertThat(TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing)).isGreaterThanOrEqualTo(OUR_TIMEOUT);
             print("ours, channel.close(), silent server", "sent 1001, closed TCP at its timeout, "
                     + TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing).toMillis() + " ms after close(); report " + report);
+
+            // its own close frame
+            ws = ourClient(client, server, config);
+            connection = server.nextConnection();
+            frames = ServerFrames.of(connection);
+            closing = System.nanoTime();
+            ws.channel().writeAndFlush(CloseReason.of(4000, "done"));
+
+            report = ws.report();
+            assertThat(frames.closes()).containsExactly(CloseReason.of(4000, "done"));
+            assertThat(report.cause()).isEqualTo(Cause.CLOSE_TIMEOUT);
+            assertThat(report.clean()).isFalse();
+            assertThat(TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing)).isGreaterThanOrEqualTo(OUR_TIMEOUT);
+            print("ours, own close frame, silent server", "sent 4000 done, closed TCP at its timeout, "
+                    + TcpCloseWatch.of(ws.channel()).tcpClosedAfter(closing).toMillis() + " ms after the write; report " + report);
         }
     }
 
@@ -338,6 +361,24 @@ class StockNettyClientTest {
 
     private static void print(String path, String what) {
         System.out.println("stock: " + path + ": " + what);
+    }
+
+    /** How the stock client is set up. */
+    private enum Style {
+        /** Netty's defaults. */
+        DEFAULTS,
+        /** {@code handleCloseFrames(false)}, and the application closes the channel on the server's close frame. */
+        APPLICATION_CLOSES;
+
+        StockClient connect(TestServer server) throws Exception {
+            return this == DEFAULTS ? StockClient.connect(server, defaults(server))
+                    : StockClient.connect(server, defaults(server).toBuilder().handleCloseFrames(false).build(), client -> client.channel.close());
+        }
+
+        @Override
+        public String toString() {
+            return this == DEFAULTS ? "defaults" : "handleCloseFrames(false), application closes";
+        }
     }
 
     /** The silent server's record of the close frames it read, each released here. */
