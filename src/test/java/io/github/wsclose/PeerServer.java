@@ -110,11 +110,6 @@ final class PeerServer implements AutoCloseable {
         return new PeerServer(kind);
     }
 
-    /** Which server this is. */
-    Kind kind() {
-        return kind;
-    }
-
     /** Its WebSocket URI, {@code ws://127.0.0.1:PORT/ws}. */
     URI uri() {
         return uri;

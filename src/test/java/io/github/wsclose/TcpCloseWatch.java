@@ -26,7 +26,6 @@ final class TcpCloseWatch extends ChannelDuplexHandler {
     private static final AttributeKey<TcpCloseWatch> KEY = AttributeKey.valueOf(TcpCloseWatch.class, "watch");
 
     private final CompletableFuture<Boolean> closedHereFirst = new CompletableFuture<>();
-    private final long addedNanos = System.nanoTime();
 
     // confined to the event loop until closedHereFirst completes
     private long localCloseNanos;
@@ -65,19 +64,9 @@ final class TcpCloseWatch extends ChannelDuplexHandler {
         }
     }
 
-    /** Whether TCP has closed yet, without waiting. */
-    boolean tcpClosed() {
-        return closedHereFirst.isDone();
-    }
-
     /** From {@code since} (a {@link System#nanoTime()}) until TCP closed; call after {@link #closedHereFirst()}. */
     Duration tcpClosedAfter(long since) {
         return Duration.ofNanos(inactiveNanos - since);
-    }
-
-    /** From the watch's start (the channel's pipeline being built) until TCP closed. */
-    Duration lifetime() {
-        return Duration.ofNanos(inactiveNanos - addedNanos);
     }
 
     @Override
