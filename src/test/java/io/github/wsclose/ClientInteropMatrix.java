@@ -6,7 +6,11 @@ import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -33,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (RFC 6455 §7.1.1).
  *
  * <p>What differs between servers is only whether a server's answer to the client's close repeats
- * the reason ({@link #echoesReason()}). After the last case the class prints one line per path
+ * the reason ({@link #echoesReason()}), and what Jetty reports after its own close. Stock Netty's
+ * client runs against the same server on two paths, for docs/client.md. After the last case the class prints one line per path
  * with the client's close times: {@code interop: SERVER, PATH: n=…, median … ms, max … ms}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,8 +48,10 @@ abstract class ClientInteropMatrix {
     private static final PerMessageDeflateConfig DEFLATE = PerMessageDeflateConfig.DEFAULT;
 
     private final Map<String, List<Duration>> closeTimes = new ConcurrentHashMap<>();
+    private final Map<String, String> stockSeen = new ConcurrentHashMap<>();
     private PeerServer server;
     private TestClient client;
+    private EventLoopGroup stockLoops;
 
     /** The server this class runs against. */
     abstract PeerServer.Kind kind();
@@ -73,11 +81,14 @@ abstract class ClientInteropMatrix {
     void start() throws Exception {
         server = PeerServer.start(kind());
         client = new TestClient();
+        stockLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
     @AfterAll
     void stop() throws Exception {
         closeTimes.forEach((path, times) -> System.out.println("interop: " + kind() + ", " + path + ": " + summary(times)));
+        stockSeen.forEach((path, seen) -> System.out.println("interop: " + kind() + ", stock Netty's client, " + path + ": the server saw " + seen));
+        stockLoops.shutdownGracefully(0, TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
         client.close();
         server.close();
         assertThat(server.noMoreCloses()).as("connections the server reported beyond one each").isTrue();
@@ -126,6 +137,58 @@ abstract class ClientInteropMatrix {
         assertServerSaw(saw, reportedAfterServerClose(close, echo), compressed);
         assertServerClosedTcpFirst(ws, saw);
         closeTimes.computeIfAbsent("server closes first", path -> new ArrayList<>()).add(report.duration());
+    }
+
+    /**
+     * Stock Netty's client ({@link StockClient}) on the same server, which closes first with
+     * {@code 4000 stock}: with Netty's defaults the client sends no close frame and closes TCP, and
+     * the server reports 1006, unclean (§5.5.1, §7.1.1); with {@code handleCloseFrames(false)} and
+     * an application that closes, it answers {@code 1000 Bye}, not the server's code, and closes
+     * TCP before the server.
+     */
+    @ParameterizedTest(name = "stock Netty's client, {0}: the server closes first")
+    @EnumSource(StockClient.Style.class)
+    void stockClientServerClosesFirst(StockClient.Style style) throws Exception {
+        StockClient stock = style.connect(stockLoops, new InetSocketAddress("127.0.0.1", server.uri().getPort()), server.uri());
+        stock.channel.writeAndFlush(new TextWebSocketFrame(TestServer.closeCommand(4000, "stock")));
+
+        PeerServer.Closed saw = server.nextClose();
+
+        assertThat(TcpCloseWatch.of(stock.channel).closedHereFirst()).as("the stock client closed TCP first").isTrue();
+        stock.inactive.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (style == StockClient.Style.DEFAULTS) {
+            assertThat(saw.code()).as("what the server saw: %s", saw).isEqualTo(CloseReason.Codes.CLOSED_ABNORMALLY.unsignedCode());
+            assertThat(saw.clean()).as("clean, as the server saw it: %s", saw).isFalse();
+            assertThat(stock.closeFrames).as("close frames that reached the application").isEmpty();
+            if (saw.serverClosedTcpFirst() != null) {
+                assertThat(saw.serverClosedTcpFirst()).as("the server closed TCP first, as it saw it").isFalse();
+            }
+        } else {
+            assertThat(saw.code()).as("what the server saw: %s", saw).isEqualTo(1000);
+            assertThat(saw.reason()).as("what the server saw: %s", saw).isEqualTo("Bye");
+            assertThat(stock.closeFrames).as("close frames that reached the application").containsExactly(CloseReason.of(4000, "stock"));
+        }
+        stockSeen.put(style + ", the server closes first", saw.toString());
+    }
+
+    /**
+     * Stock Netty's client on the same server, closing with {@code channel.close()}: it sends
+     * {@code 1000 Bye} and closes TCP once that is written, without waiting for the answer.
+     * Whether the server still calls the close clean depends on whether its answer went out
+     * before it saw the client's FIN: both outcomes are allowed, the one seen is printed.
+     */
+    @ParameterizedTest(name = "stock Netty's client, {0}: channel.close()")
+    @EnumSource(StockClient.Style.class)
+    void stockClientChannelClose(StockClient.Style style) throws Exception {
+        StockClient stock = style.connect(stockLoops, new InetSocketAddress("127.0.0.1", server.uri().getPort()), server.uri());
+        stock.channel.close();
+
+        PeerServer.Closed saw = server.nextClose();
+
+        assertThat(TcpCloseWatch.of(stock.channel).closedHereFirst()).as("the stock client closed TCP first").isTrue();
+        assertThat(saw.code()).as("what the server saw: %s", saw).isEqualTo(1000);
+        assertThat(saw.reason()).as("what the server saw: %s", saw).isEqualTo("Bye");
+        stockSeen.put(style + ", channel.close()", saw.toString());
     }
 
     private TestServer.Connection connect(boolean compressed) throws Exception {

@@ -4,18 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -26,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.Cli
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,7 +84,7 @@ class StockNettyClientTest {
     @Test
     void serverClosesFirstDefaultsCloseTcpWithoutAnswering() throws Exception {
         try (TestServer server = silentServer()) {
-            StockClient client = StockClient.connect(server, defaults(server));
+            StockClient client = StockClient.connect(clientLoops, (InetSocketAddress) server.address(), defaults(server));
             TestServer.Connection connection = server.nextConnection();
             ServerFrames frames = ServerFrames.of(connection);
 
@@ -116,7 +107,7 @@ class StockNettyClientTest {
     @Test
     void serverClosesFirstDefaultsLeaveOurServerWith1006() throws Exception {
         try (TestServer server = ourServer()) {
-            StockClient client = StockClient.connect(server, defaults(server));
+            StockClient client = StockClient.connect(clientLoops, (InetSocketAddress) server.address(), defaults(server));
             TestServer.Connection connection = server.nextConnection();
 
             client.channel.writeAndFlush(new TextWebSocketFrame(TestServer.closeCommand(1001, "going")));
@@ -137,9 +128,9 @@ class StockNettyClientTest {
     /** Defaults, {@code channel.close()}: 1000 "Bye", then TCP closed as soon as it is written, without waiting. */
     @Test
     void channelCloseSendsByeAndClosesTcpWithoutWaiting() throws Exception {
-        for (Style style : Style.values()) {
+        for (StockClient.Style style : StockClient.Style.values()) {
             try (TestServer server = silentServer()) {
-                StockClient client = style.connect(server);
+                StockClient client = style.connect(clientLoops, server);
                 TestServer.Connection connection = server.nextConnection();
                 ServerFrames frames = ServerFrames.of(connection);
 
@@ -166,10 +157,10 @@ class StockNettyClientTest {
             List<StockClient> clients = new ArrayList<>();
             List<ServerFrames> frames = new ArrayList<>();
             for (long forceCloseTimeoutMillis : FORCE_CLOSE_TIMEOUTS) {
-                clients.add(StockClient.connect(server, defaults(server).toBuilder().forceCloseTimeoutMillis(forceCloseTimeoutMillis).build()));
+                clients.add(StockClient.connect(clientLoops, (InetSocketAddress) server.address(), defaults(server).toBuilder().forceCloseTimeoutMillis(forceCloseTimeoutMillis).build()));
                 frames.add(ServerFrames.of(server.nextConnection()));
             }
-            clients.add(Style.APPLICATION_CLOSES.connect(server));
+            clients.add(StockClient.Style.APPLICATION_CLOSES.connect(clientLoops, server));
             frames.add(ServerFrames.of(server.nextConnection()));
             for (StockClient client : clients) {
                 assertThat(client.channel.writeAndFlush(new CloseWebSocketFrame(4000, "done")).await(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS))
@@ -179,7 +170,7 @@ class StockNettyClientTest {
 
             for (int i = 0; i < clients.size(); i++) {
                 String client = i < FORCE_CLOSE_TIMEOUTS.length ? "defaults, forceCloseTimeoutMillis " + FORCE_CLOSE_TIMEOUTS[i]
-                        : Style.APPLICATION_CLOSES.toString();
+                        : StockClient.Style.APPLICATION_CLOSES.toString();
                 assertThat(clients.get(i).channel.isOpen()).as("%s: open after %s", client, LONGER_THAN_OUR_TIMEOUT).isTrue();
                 assertThat(frames.get(i).firstClose()).isEqualTo(CloseReason.of(4000, "done"));
                 print(client + ", own close frame, silent server", "still open after " + LONGER_THAN_OUR_TIMEOUT.toMillis() + " ms");
@@ -196,7 +187,7 @@ class StockNettyClientTest {
     @Test
     void serverClosesFirstDefaultsLeaveJettyWith1006() throws Exception {
         try (PeerServer jetty = PeerServer.start(PeerServer.Kind.JETTY)) {
-            StockClient client = StockClient.connect(new InetSocketAddress("127.0.0.1", jetty.uri().getPort()),
+            StockClient client = StockClient.connect(clientLoops, new InetSocketAddress("127.0.0.1", jetty.uri().getPort()),
                     WebSocketClientProtocolConfig.newBuilder().webSocketUri(jetty.uri()).build(), stock -> { });
             client.channel.writeAndFlush(new TextWebSocketFrame(TestServer.closeCommand(4000, "going")));
 
@@ -216,9 +207,9 @@ class StockNettyClientTest {
      */
     @Test
     void ownCloseFrameAnswerClosesTcpAndIsNotPassedOn() throws Exception {
-        for (Style style : Style.values()) {
+        for (StockClient.Style style : StockClient.Style.values()) {
             try (TestServer server = ourServer()) {
-                StockClient client = style.connect(server);
+                StockClient client = style.connect(clientLoops, server);
                 TestServer.Connection connection = server.nextConnection();
 
                 long closing = System.nanoTime();
@@ -231,7 +222,7 @@ class StockNettyClientTest {
                 assertThat(TcpCloseWatch.of(client.channel).closedHereFirst()).as("client closed TCP on the answer").isTrue();
                 client.inactive.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 assertThat(client.closeFrames).as("close frames the application saw")
-                        .isEqualTo(style == Style.DEFAULTS ? List.of() : List.of(CloseReason.withoutMessage(4000)));
+                        .isEqualTo(style == StockClient.Style.DEFAULTS ? List.of() : List.of(CloseReason.withoutMessage(4000)));
                 print(style + ", own close frame, our server", "TCP closed "
                         + TcpCloseWatch.of(client.channel).tcpClosedAfter(closing).toNanos() / 1000 + " us after the write, on the answer; "
                         + "the application saw " + client.closeFrames + "; server's report " + report);
@@ -247,7 +238,7 @@ class StockNettyClientTest {
     @Test
     void exampleStyleApplicationAnswersByeAndClosesTcpFirst() throws Exception {
         try (TestServer server = silentServer()) {
-            StockClient client = Style.APPLICATION_CLOSES.connect(server);
+            StockClient client = StockClient.Style.APPLICATION_CLOSES.connect(clientLoops, server);
             TestServer.Connection connection = server.nextConnection();
             ServerFrames frames = ServerFrames.of(connection);
 
@@ -333,7 +324,7 @@ class StockNettyClientTest {
     }
 
     private static WebSocketClientProtocolConfig defaults(TestServer server) {
-        return WebSocketClientProtocolConfig.newBuilder().webSocketUri(server.uri()).build();
+        return StockClient.defaults(server.uri());
     }
 
     /** This library's server, with a {@link TcpCloseWatch} in front. */
@@ -361,24 +352,6 @@ class StockNettyClientTest {
 
     private static void print(String path, String what) {
         System.out.println("stock: " + path + ": " + what);
-    }
-
-    /** How the stock client is set up. */
-    private enum Style {
-        /** Netty's defaults. */
-        DEFAULTS,
-        /** {@code handleCloseFrames(false)}, and the application closes the channel on the server's close frame. */
-        APPLICATION_CLOSES;
-
-        StockClient connect(TestServer server) throws Exception {
-            return this == DEFAULTS ? StockClient.connect(server, defaults(server))
-                    : StockClient.connect(server, defaults(server).toBuilder().handleCloseFrames(false).build(), client -> client.channel.close());
-        }
-
-        @Override
-        public String toString() {
-            return this == DEFAULTS ? "defaults" : "handleCloseFrames(false), application closes";
-        }
     }
 
     /** The silent server's record of the close frames it read, each released here. */
@@ -419,85 +392,6 @@ class StockNettyClientTest {
         public void channelInactive(ChannelHandlerContext ctx) {
             inactive.complete(null);
             ctx.fireChannelInactive();
-        }
-    }
-
-    /** A stock client: a {@link TcpCloseWatch}, Netty's client handlers, and an application that records what it learns. */
-    private static final class StockClient extends ChannelInboundHandlerAdapter {
-
-        static final String INACTIVE = "channelInactive";
-
-        final List<CloseReason> closeFrames = new CopyOnWriteArrayList<>();
-        final List<Object> events = new CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> inactive = new CompletableFuture<>();
-        private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
-        private final Consumer<StockClient> onCloseFrame;
-        Channel channel;
-
-        private StockClient(Consumer<StockClient> onCloseFrame) {
-            this.onCloseFrame = onCloseFrame;
-        }
-
-        static StockClient connect(TestServer server, WebSocketClientProtocolConfig config) throws Exception {
-            return connect(server, config, client -> { });
-        }
-
-        static StockClient connect(TestServer server, WebSocketClientProtocolConfig config, Consumer<StockClient> onCloseFrame)
-                throws Exception {
-            return connect((InetSocketAddress) server.address(), config, onCloseFrame);
-        }
-
-        /** Connects and upgrades; {@code onCloseFrame} runs when a close frame reaches the application. */
-        static StockClient connect(InetSocketAddress server, WebSocketClientProtocolConfig config, Consumer<StockClient> onCloseFrame)
-                throws Exception {
-            StockClient client = new StockClient(onCloseFrame);
-            client.channel = new Bootstrap().group(clientLoops).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ChannelPipeline pipeline = ch.pipeline();
-                            TcpCloseWatch.addFirst(pipeline);
-                            pipeline.addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                                    new WebSocketClientProtocolHandler(config), client);
-                        }
-                    })
-                    .connect(server).sync().channel();
-            client.upgraded.get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return client;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                if (msg instanceof CloseWebSocketFrame close) {
-                    closeFrames.add(CloseReason.of(close.statusCode(), close.reasonText()));
-                    onCloseFrame.accept(this);
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            events.add(evt);
-            if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                upgraded.complete(null);
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            events.add(INACTIVE);
-            inactive.complete(null);
-            upgraded.completeExceptionally(new AssertionError("closed before the upgrade"));
-            ctx.fireChannelInactive();
-        }
-
-        @Override
-        public boolean isSharable() {
-            return false;
         }
     }
 }
