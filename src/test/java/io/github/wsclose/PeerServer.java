@@ -326,6 +326,15 @@ final class PeerServer implements AutoCloseable {
             }
         }
 
+        /**
+         * Jetty calls this when a write fails (its answer to a stock client that closed TCP at
+         * once, say) and then reports the close as usual: what it reports is what the tests check.
+         */
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // the close that follows is reported through onWebSocketClose
+        }
+
         @Override
         public void onWebSocketClose(int statusCode, String reason, Callback callback) {
             Session closed = session;
