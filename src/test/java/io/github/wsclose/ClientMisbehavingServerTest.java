@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -252,6 +256,33 @@ class ClientMisbehavingServerTest {
                 CloseReport report = ws.report();
                 assertThat(report.cause()).isEqualTo(Cause.MESSAGE_TOO_BIG);
                 assertThat(ws.recorder().texts()).containsExactly("hello, inflated");
+            }
+        }
+    }
+
+    @Test
+    void aServerThatDoesNotReadIsClosedAsASlowConsumer() throws Exception {
+        // small socket buffers and limits: every byte a client sends is masked, and the leak detector records each access
+        ClientOptions limited = ClientOptions.DEFAULTS.withMaxPendingBytes(16 * 1024);
+        try (RawServer server = new RawServer(4096); TestClient client = new TestClient().sendBuffer(8192)) {
+            TestServer.Connection ws = client.connect(server.uri(), CLIENT, limited);
+            try (RawServer.Peer peer = server.acceptUpgraded()) {
+                TestClient.upgraded(ws.channel());
+                byte[] message = new byte[8 * 1024];
+                int written = ws.channel().eventLoop().submit(() -> {
+                    for (int i = 0; i < 400; i++) { // the server reads nothing
+                        ChannelFuture write = ws.channel().writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message)));
+                        if (write.isDone() && !write.isSuccess()) {
+                            return i; // refused at once: the close has started
+                        }
+                    }
+                    return 400;
+                }).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                assertThat(written).as("messages written before the close").isLessThan(400);
+                CloseReport report = ws.report();
+                assertThat(report.cause()).isEqualTo(Cause.SLOW_CONSUMER);
+                assertThat(report.sent()).isEqualTo(ServerProtection.DEFAULT_SLOW_CONSUMER_REASON);
+                assertThat(report.initiator()).isEqualTo(Initiator.LOCAL);
             }
         }
     }

@@ -48,7 +48,16 @@ final class RawServer implements AutoCloseable {
     private final ServerSocket listener;
 
     RawServer() throws IOException {
-        listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(0);
+    }
+
+    /** Same, with a receive buffer of {@code receiveBuffer} bytes for every connection (set before binding), unless 0. */
+    RawServer(int receiveBuffer) throws IOException {
+        listener = new ServerSocket();
+        if (receiveBuffer > 0) {
+            listener.setReceiveBufferSize(receiveBuffer); // accepted sockets inherit it, so the window is small from the start
+        }
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         listener.setSoTimeout(READ_TIMEOUT_MILLIS);
     }
 
