@@ -29,6 +29,7 @@ class FloodTest {
 
     private static final int FLOOD_MIB = 64;
     private static final long WAIT_MILLIS = 20_000;
+    private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private ExampleServerProcess server;
     private int port;
@@ -97,16 +98,23 @@ class FloodTest {
                 assertThat(b).as("the 101 response").isNotNegative();
                 matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
             }
+            long probed = System.nanoTime();
             while (System.nanoTime() < deadline) {
+                boolean probe;
                 if (sent < (long) FLOOD_MIB << 20) {
                     out.write(block);
                     sent += block.length;
-                    if (sent % (16 << 20) < block.length) {
-                        assertEchoes(bystander, "during the flood, at " + (sent >> 20) + " MiB");
-                    }
+                    probe = sent % (16 << 20) < block.length;
                 } else {
                     out.write(ping);
                     Thread.sleep(50); // the pace of the probe, bounded by the deadline: not a synchronisation
+                    probe = false;
+                }
+                // and at least every PROBE_NANOS: a bystander quiet for 20 s gets a keepalive ping with a 1 s pong
+                // timeout, which it answers only here (a ping flood on io_uring lasts the whole WAIT_MILLIS)
+                if (probe || System.nanoTime() - probed >= PROBE_NANOS) {
+                    assertEchoes(bystander, "during the flood, at " + (sent >> 20) + " MiB");
+                    probed = System.nanoTime();
                 }
             }
         } catch (IOException closedByTheServer) {
@@ -115,12 +123,18 @@ class FloodTest {
         return false;
     }
 
-    private static void assertEchoes(RawClient bystander, String when) throws IOException {
-        bystander.send(WireFrame.of(WireFrame.TEXT, ascii("still there?")));
-        WireFrame echo = bystander.readFrame();
-        while (echo != null && echo.opcode() == WireFrame.PING) { // the keepalive may ping it: answer as a live peer does
-            bystander.send(WireFrame.of(WireFrame.PONG, echo.payload()));
+    /** Fails, with an {@link AssertionError} and never an {@code IOException}, unless the bystander gets its echo. */
+    private static void assertEchoes(RawClient bystander, String when) {
+        WireFrame echo;
+        try {
+            bystander.send(WireFrame.of(WireFrame.TEXT, ascii("still there?")));
             echo = bystander.readFrame();
+            while (echo != null && echo.opcode() == WireFrame.PING) { // the keepalive may ping it: answer as a live peer does
+                bystander.send(WireFrame.of(WireFrame.PONG, echo.payload()));
+                echo = bystander.readFrame();
+            }
+        } catch (IOException e) {
+            throw new AssertionError("the other connection is served " + when + ": " + e, e);
         }
         assertThat(echo).as("the other connection is served " + when).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("still there?")));
     }
