@@ -66,7 +66,7 @@ class ExampleServerTest {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
                 .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
-                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false));
+                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, null));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms", "2000").protection())
                 .isEqualTo(ServerProtection.defaults().withUpgradeTimeout(Duration.ofSeconds(2)));
         assertThat(ExampleOptions.parse("--upgrade-timeout-ms=0").protection().upgradeTimeout()).as("0 turns it off").isZero();
