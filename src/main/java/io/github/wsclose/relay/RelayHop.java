@@ -198,6 +198,9 @@ final class RelayHop extends ChannelInboundHandlerAdapter {
 
     /** Reads again, if it was stopped for the other hop and the other hop can take more. */
     private void resume() {
+        if (state == State.AWAITING_UPGRADE) {
+            return; // before the client's upgrade, reading is the upgrade's business
+        }
         if (ctx != null && other != null && other.canTake() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true); // reads at once
         }

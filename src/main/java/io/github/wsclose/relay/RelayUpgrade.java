@@ -3,7 +3,6 @@ package io.github.wsclose.relay;
 import io.github.wsclose.ClientOptions;
 import io.github.wsclose.ClientPipeline;
 import io.github.wsclose.UpgradeFailedException;
-import io.github.wsclose.UpgradeRejected;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -180,7 +179,6 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.fireUserEventTriggered(new UpgradeRejected(UpgradeRejected.Reason.BAD_REQUEST, HttpResponseStatus.BAD_GATEWAY));
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
