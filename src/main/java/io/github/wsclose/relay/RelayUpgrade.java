@@ -96,7 +96,7 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
         if (state == State.CONNECTING) {
             state = State.DONE;
             releaseHeld();
-            if (upstream != null) {
+            if (upstream != null && upstream.isRegistered()) {
                 upstream.close(); // the client left during the upstream's upgrade: no 101 will go
             }
         }
@@ -170,7 +170,7 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
         releaseHeld();
         String why = cause instanceof UpgradeFailedException failed && failed.status() != null
                 ? "upstream answered " + failed.status() : "upstream unreachable: " + (cause == null ? "no event loop" : cause.getMessage());
-        if (upstream != null) {
+        if (upstream != null && upstream.isRegistered()) {
             upstream.close();
         }
         ByteBuf body = ByteBufUtil.writeUtf8(ctx.alloc(), why + "\n");
