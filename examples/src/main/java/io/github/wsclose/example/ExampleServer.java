@@ -154,27 +154,36 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
+        URI upstream = options.upstream();
+        if (upstream != null) {
+            return relayInitializer(options.relay(upstream), protocol, close, options.serverOptions().withDrain(drain), drain, printed);
+        }
         ServerOptions limits = options.serverOptions().withDrain(drain);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
         ClosePrinter printer = new ClosePrinter(printed);
-        URI upstream = options.upstream();
-        if (upstream != null) {
-            RelayConfig relay = options.relay(upstream);
-            return new ChannelInitializer<>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    // the upstream echoes, and takes the playground's close commands: this server relays both ways
-                    WebSocketRelay.configure(ch.pipeline(), protocol, close, limits, relay, metrics, page, printer);
-                }
-            };
-        }
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
                         metrics, page, EchoHandler.INSTANCE, printer);
+            }
+        };
+    }
+
+    /** Each connection's pipeline with {@code --upstream}: a relay to the upstream, with the same meters, page and printer. */
+    private static ChannelInitializer<Channel> relayInitializer(RelayConfig relay, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerOptions limits, GracefulDrain drain, PrintStream printed) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CloseMetrics metrics = CloseMetrics.bindTo(registry, drain);
+        PlaygroundPage page = new PlaygroundPage(registry::scrape);
+        ClosePrinter printer = new ClosePrinter(printed);
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // the upstream echoes, and takes the playground's close commands: this server relays both ways
+                WebSocketRelay.configure(ch.pipeline(), protocol, close, limits, relay, metrics, page, printer);
             }
         };
     }
