@@ -49,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  * the upstream's choice is the only one left in the request Netty answers (its server
  * configuration takes any, {@code "*"}); the client's address goes in {@code X-Forwarded-For}.
  *
+ * <p>The 502, as every error answer to an upgrade request, is reported by the guard of the
+ * upgrade as an {@code UpgradeRejected} event ({@code BAD_REQUEST}, status 502).
+ *
  * <p>Buffers: the held request is released when the upstream refuses, or when the channel closes
  * or the handler is removed while it is held; once let on, it is Netty's.
  *
