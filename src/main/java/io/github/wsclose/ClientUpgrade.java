@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
@@ -35,6 +36,7 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,7 +99,11 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         upgradeOf(ctx.channel());
         if (ctx.channel().isActive()) {
             startTimer(ctx); // connected before the pipeline was built: counted from now
-            sendRequest(ctx);
+            ctx.executor().execute(() -> {
+                if (state == State.CONNECTING && ctx.channel().isActive()) {
+                    sendRequest(ctx); // once the rest of the pipeline is built
+                }
+            });
         }
     }
 
@@ -114,6 +120,18 @@ final class ClientUpgrade extends ChannelDuplexHandler {
                 fail(ctx, Reason.CONNECT, null, "connection failed: " + connected.cause(), connected.cause());
             }
         });
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof WebSocketFrame && state != State.SWITCHING) {
+            // a client MUST NOT send frames before the server's 101 (§4.1)
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IllegalStateException("cannot write " + msg.getClass().getSimpleName()
+                    + ": the WebSocket upgrade has not completed"));
+            return;
+        }
+        ctx.write(msg, promise);
     }
 
     @Override
@@ -160,8 +178,10 @@ final class ClientUpgrade extends ChannelDuplexHandler {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state == State.SWITCHING) {
             ctx.fireExceptionCaught(cause);
+        } else if (state != State.FAILED && tlsFailure(cause)) {
+            fail(ctx, Reason.CONNECT, null, "tls handshake failed: " + cause, cause);
         } else if (state != State.FAILED) {
-            // an answer that is not HTTP, or an extension answer that was not offered
+            // an answer that is not HTTP, or an extension answer the offer does not allow
             fail(ctx, Reason.INVALID_RESPONSE, null, "invalid answer to the upgrade request: " + cause.getMessage(), cause);
         }
     }
@@ -204,6 +224,12 @@ final class ClientUpgrade extends ChannelDuplexHandler {
             fail(ctx, Reason.INVALID_RESPONSE, head, "subprotocol not offered: " + chosen + " (expected: one of " + subprotocols + ")", null);
             return;
         }
+        String extensions = head.headers().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+        // an extension the client did not offer MUST fail the connection (§4.1); offered ones were checked before this handler
+        if (options.compressionOrNull() == null && extensions != null && !extensions.isBlank()) {
+            fail(ctx, Reason.INVALID_RESPONSE, head, "extension not offered: " + extensions + " (expected: none)", null);
+            return;
+        }
         HttpHeaders checked = head.headers().copy().remove(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         try {
             // Sec-WebSocket-Accept, Upgrade and Connection MUST be right (§4.1): Netty's handshaker checks them
@@ -244,6 +270,16 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         upgradeOf(ctx.channel()).tryFailure(failure);
         ctx.fireUserEventTriggered(failure);
         ctx.close();
+    }
+
+    /** Whether {@code cause} is the TLS handshake's failure, whichever of its event and its exception comes first. */
+    private static boolean tlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void startTimer(ChannelHandlerContext ctx) {

@@ -53,6 +53,8 @@ import org.jspecify.annotations.Nullable;
  * too, whose work after the upgrade was to answer pings and drop pongs (close frames are left to
  * the {@link ClosingHandshakeHandler}): pongs are dropped here unless the protocol's
  * configuration keeps them, and a frame consumed here asks for the next read when auto-read is off.
+ * A {@link ClientPipeline} puts the same guard right behind the frame encoder at its upgrade,
+ * with the limits of its {@link ClientOptions}: a client needs every one of these protections too.
  *
  * <p>Not sharable, confined to the event loop. Releases the ping payload it holds when removed
  * or when the channel closes.

@@ -340,7 +340,8 @@ final class RawClient implements AutoCloseable {
         return text.substring(0, text.length() - 4);
     }
 
-    private static String acceptFor(String key) {
+    /** The {@code Sec-WebSocket-Accept} answer to {@code key} (§4.2.2). */
+    static String acceptFor(String key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-1").digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
             return Base64.getEncoder().encodeToString(digest);
@@ -349,13 +350,13 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    /** How the server ended the TCP connection, as this client saw it. */
+    /** How the peer ended the TCP connection, as this end saw it (this client's, or {@link RawServer}'s). */
     enum TcpEnd {
         /** An orderly close (FIN): the read returned end of stream. */
         EOF,
-        /** A reset (RST): the server closed with bytes of ours still unread. */
+        /** A reset (RST): the peer closed with bytes of ours still unread. */
         RESET,
-        /** Neither: the server sent nothing and kept TCP open for the whole read timeout. */
+        /** Neither: the peer sent nothing and kept TCP open for the whole read timeout. */
         TIMEOUT
     }
 

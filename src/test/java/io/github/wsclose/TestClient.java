@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -27,6 +28,13 @@ import java.util.concurrent.TimeUnit;
 final class TestClient implements AutoCloseable {
 
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private volatile int sendBuffer; // SO_SNDBUF of the connections to come, 0 for the system's
+
+    /** The connections made from now on have a send buffer of {@code bytes} (the kernel's autotuning off), unless 0. */
+    TestClient sendBuffer(int bytes) {
+        sendBuffer = bytes;
+        return this;
+    }
 
     /** Connects to {@code uri} with the client's defaults. */
     TestServer.Connection connect(URI uri) {
@@ -48,6 +56,9 @@ final class TestClient implements AutoCloseable {
                         ClientPipeline.configure(ch.pipeline(), uri, close, options, application.toArray(ChannelHandler[]::new));
                     }
                 });
+        if (sendBuffer > 0) {
+            bootstrap.option(ChannelOption.SO_SNDBUF, sendBuffer);
+        }
         Channel channel = bootstrap.connect(uri.getHost(), ClientPipeline.port(uri)).channel();
         return new TestServer.Connection(channel, recorder);
     }

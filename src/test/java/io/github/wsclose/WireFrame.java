@@ -74,6 +74,11 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         return encode(true, maskKey, payload.length, false);
     }
 
+    /** The frame as a server sends it: unmasked, with a minimal length field. */
+    byte[] unmasked() {
+        return encode(false, 0, payload.length, false);
+    }
+
     /**
      * Encodes the frame with a length field that may lie: it announces {@code declaredLength}
      * whatever the payload really holds, in the 7-, 16- or 64-bit form ({@code longForm} picks
@@ -156,6 +161,57 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         // a close frame body MUST start with a 2-byte status code (§5.5.1)
         if (frame.opcode() == CLOSE && length == 1) {
             throw new ProtocolException("close frame payload of 1 byte from the server (expected: 0 or >= 2)");
+        }
+        return frame;
+    }
+
+    /**
+     * Reads one frame as a client must write it: masked (§5.3), with a minimal length field, RSV
+     * bits only among {@code allowedRsv}, control frames final and at most 125 bytes, at most
+     * {@code maxPayload} bytes; the payload is returned unmasked.
+     *
+     * @return the frame, or null if the stream ended before it began
+     * @throws ProtocolException if the frame breaks one of those rules
+     * @throws EOFException      if the stream ends inside the frame
+     */
+    static @Nullable WireFrame readClientFrame(InputStream in, int allowedRsv, int maxPayload) throws IOException {
+        int b0 = in.read();
+        if (b0 < 0) {
+            return null;
+        }
+        int b1 = readByte(in);
+        if ((b0 >> 4 & 7 & ~allowedRsv) != 0) {
+            throw new ProtocolException("RSV bits set without an extension: 0x" + Integer.toHexString(b0));
+        }
+        if ((b1 & 0x80) == 0) {
+            // a client MUST mask all frames that it sends to the server (§5.3)
+            throw new ProtocolException("unmasked frame from the client");
+        }
+        long length = b1 & 0x7F;
+        if (length >= 126) {
+            int bytes = length == 126 ? 2 : 8;
+            length = 0;
+            for (int i = 0; i < bytes; i++) {
+                length = length << 8 | readByte(in);
+            }
+            if (length < (bytes == 2 ? 126 : 0x10000)) {
+                throw new ProtocolException("length " + length + " not in its minimal form");
+            }
+        }
+        if (length > maxPayload) {
+            throw new ProtocolException("frame of " + length + " bytes from the client (expected: <= " + maxPayload + ")");
+        }
+        byte[] mask = in.readNBytes(4);
+        byte[] payload = in.readNBytes((int) length);
+        if (mask.length < 4 || payload.length < length) {
+            throw new EOFException("stream ended inside a frame: " + payload.length + " of " + length + " payload bytes");
+        }
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] ^= mask[i % 4];
+        }
+        WireFrame frame = new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF, payload);
+        if (frame.isControl() && (!frame.fin() || length > 125)) {
+            throw new ProtocolException("malformed control frame from the client: " + frame);
         }
         return frame;
     }
