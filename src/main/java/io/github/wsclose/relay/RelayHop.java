@@ -216,7 +216,9 @@ final class RelayHop extends ChannelInboundHandlerAdapter {
                     }
                 } else {
                     state = State.ENDED;
-                    ctx().close(); // the upstream was not upgraded yet: no close frame to send
+                    if (ctx != null) {
+                        ctx.close(); // the upstream was not upgraded yet: no close frame to send
+                    } // else its channel never got an event loop: there is nothing to close
                 }
             }
             case OPEN -> {

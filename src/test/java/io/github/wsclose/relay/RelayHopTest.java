@@ -110,6 +110,27 @@ class RelayHopTest {
         assertThat(clientChannel.outboundMessages()).isEmpty();
     }
 
+    @Test
+    void aClientGoneBeforeItsUpgradeClosesTheUpstreamAndFailsThePair() {
+        clientChannel.close(); // after the upstream's 101, before the client's
+
+        assertThat(upstreamChannel.outboundMessages()).containsExactly(CloseReason.of(1001, "client gone before its upgrade"));
+        assertThat(pair).isCompletedExceptionally();
+    }
+
+    @Test
+    void aClientGoneBeforeItsUpstreamChannelHadAnEventLoopClosesNothingElse() {
+        CompletableFuture<RelayedClose> alone = new CompletableFuture<>();
+        RelayHop hop = RelayHop.client(alone);
+        hop.newUpstream(); // its channel never registered, as on an event loop of another transport
+        EmbeddedChannel channel = new EmbeddedChannel(hop);
+
+        channel.close();
+
+        channel.checkException(); // nothing thrown
+        assertThat(alone).isCompletedExceptionally();
+    }
+
     private static BinaryWebSocketFrame binary(int bytes) {
         return new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[bytes]));
     }
