@@ -65,7 +65,7 @@ export async function freePorts(n) {
 }
 
 /** A child process whose output goes to a log file and is kept in memory; `exited` resolves with code, signal and time. */
-class Child {
+export class Child {
   constructor(command, args, logFile, env = process.env) {
     mkdirSync(path.dirname(logFile), { recursive: true });
     this.logFile = logFile;

@@ -4,9 +4,11 @@ import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
 import io.github.wsclose.StatusCodeRange;
 import io.github.wsclose.UpgradeRejected;
+import io.github.wsclose.relay.WebSocketRelay;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -20,6 +22,13 @@ import java.util.Locale;
  *
  * <pre>
  * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms cause=peer
+ * </pre>
+ *
+ * <p>with, for a connection the example relays ({@code --upstream}), one more once the relay's
+ * connection to the upstream has ended, from the upstream hop's report ({@link WebSocketRelay#closeReports}):
+ *
+ * <pre>
+ * upstream-closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=relay clean=true duration=1ms
  * </pre>
  *
  * <p>and one line for every connection closed before its upgrade, from its {@link UpgradeRejected}:
@@ -43,6 +52,9 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {
             out.println(line(ctx.channel().remoteAddress(), report));
+        } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && ctx.pipeline().get(WebSocketRelay.RELAY) != null) {
+            SocketAddress client = ctx.channel().remoteAddress(); // the upstream hop may end after the client's channel is gone
+            WebSocketRelay.closeReports(ctx.channel()).thenAccept(pair -> out.println(upstreamLine(client, pair.upstream())));
         } else if (evt instanceof UpgradeRejected rejected) { // closed before its upgrade: no CloseReport
             out.println("rejected " + address(ctx.channel().remoteAddress()) + " reason=" + rejected.reason().tag()
                     + (rejected.status() == null ? "" : " status=" + rejected.status().code()));
@@ -51,13 +63,22 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
     }
 
     static String line(SocketAddress peer, CloseReport report) {
+        return "closed " + address(peer) + fields(report, "server", "client");
+    }
+
+    /** The line of a relayed connection's upstream hop, named by the client's address as its client hop's line is. */
+    static String upstreamLine(SocketAddress client, CloseReport upstream) {
+        return "upstream-closed " + address(client) + fields(upstream, "relay", "upstream");
+    }
+
+    /** The report's fields, each after a space; {@code local} and {@code remote} name the ends for started-by. */
+    private static String fields(CloseReport report, String local, String remote) {
         CloseReason reason = report.reason();
         CloseReason.Codes known = reason.knownReason();
         String name = known != null ? known.name() : StatusCodeRange.of(reason.unsignedCode()).name();
-        return "closed " + address(peer)
-                + " code=" + reason.unsignedCode() + " (" + name + ")"
+        return " code=" + reason.unsignedCode() + " (" + name + ")"
                 + " reason=" + quoted(reason.message())
-                + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? "server" : "client")
+                + " started-by=" + (report.initiator() == CloseReport.Initiator.LOCAL ? local : remote)
                 + " clean=" + report.clean()
                 + " duration=" + report.duration().toMillis() + "ms"
                 + " cause=" + report.cause().name().toLowerCase(Locale.ROOT).replace('_', '-')

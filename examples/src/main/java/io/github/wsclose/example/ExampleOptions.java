@@ -1,15 +1,22 @@
 package io.github.wsclose.example;
 
+import io.github.wsclose.ClientOptions;
 import io.github.wsclose.CloseReason;
+import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.DrainPlan;
 import io.github.wsclose.PerMessageDeflateConfig;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
+import io.github.wsclose.relay.RelayConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The example server's command line: where it listens, how long closes may take, how it drains on
- * SIGTERM, how large a message may be and whether messages may be compressed.
+ * SIGTERM, how large a message may be, whether messages may be compressed, and whether it echoes
+ * or relays to an upstream server ({@code --upstream}).
  *
  * <p>Each flag is given as {@code --flag VALUE} or {@code --flag=VALUE}, except
  * {@code --compression}, which has no value. Immutable.
@@ -22,9 +29,10 @@ import java.time.Duration;
  * @param maxMessageBytes the largest message accepted, in one frame or many, after inflating; larger ones close with 1009
  * @param compression     whether permessage-deflate is negotiated when a client offers it (RFC 7692)
  * @param transport       the socket transport: NIO, epoll or io_uring (docs/transports.md)
+ * @param upstream        with {@code --upstream}, the WebSocket server this one relays to instead of echoing; else null
  */
 record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan drain, ServerProtection protection,
-        int maxMessageBytes, boolean compression, Transport transport) {
+        int maxMessageBytes, boolean compression, Transport transport, @Nullable URI upstream) {
 
     static final String USAGE = """
             usage: mvn -q test-compile exec:java -Dexec.args="[OPTION]..."
@@ -43,6 +51,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
               --max-message-bytes N   largest message, in one frame or many, larger ones close with 1009 (default 65536)
               --compression           negotiate permessage-deflate when a client offers it
               --transport NAME        nio, epoll or io_uring (default: the best available here, io_uring > epoll > nio)
+              --upstream URI          relay every WebSocket connection to ws://HOST:PORT/PATH instead of echoing
               --help                  print this and exit""";
 
     /** The largest value of {@code --max-message-bytes}: 1 GiB. */
@@ -55,7 +64,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
 
     static final ExampleOptions DEFAULTS = new ExampleOptions("127.0.0.1", 8080, Duration.ofSeconds(5),
             DrainPlan.of(GOING_AWAY, Duration.ofSeconds(3)), ServerProtection.defaults(), ServerOptions.DEFAULT_MAX_BYTES, false,
-            Transport.best());
+            Transport.best(), null);
 
     /**
      * Reads the flags over {@link #DEFAULTS}.
@@ -99,6 +108,7 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
                         options.protection.withMaxPendingBytes(number(flag, value, 1, Integer.MAX_VALUE)));
                 case "--max-message-bytes" -> options.withMaxMessageBytes((int) number(flag, value, 1, MAX_MESSAGE_BYTES_LIMIT));
                 case "--transport" -> options.withTransport(transport(flag, value));
+                case "--upstream" -> options.withUpstream(upstream(flag, value));
                 default -> throw new IllegalArgumentException("unknown option: " + flag);
             };
         }
@@ -125,44 +135,58 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
         if (host.isBlank()) {
             throw new IllegalArgumentException("--host must not be empty");
         }
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withPort(int port) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withCloseTimeout(Duration closeTimeout) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withDrain(DrainPlan drain) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withProtection(ServerProtection protection) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withMaxMessageBytes(int maxMessageBytes) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
     private ExampleOptions withCompression() {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, true, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, true, transport, upstream);
     }
 
     private ExampleOptions withTransport(Transport transport) {
-        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport);
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
     }
 
-    /** The drain's close frame for {@code --drain-code}: 1001 or 1012. */
-    private static CloseReason drainReason(String flag, String value) {
-        return switch (value) {
-            case "1001" -> GOING_AWAY;
-            case "1012" -> RESTARTING;
-            default -> throw new IllegalArgumentException(flag + " must be 1001 or 1012, got \"" + value + "\"");
-        };
+    private ExampleOptions withUpstream(URI upstream) {
+        return new ExampleOptions(host, port, closeTimeout, drain, protection, maxMessageBytes, compression, transport, upstream);
+    }
+
+    /**
+     * The relay's settings for {@code upstream}: the close timeout, message limit, compression and
+     * keepalive of this server's flags on the upstream side too, and an upstream upgrade timeout of
+     * half the client's, so that a client whose upstream does not answer gets its 502 in time.
+     */
+    RelayConfig relay(URI upstream) {
+        Duration clientUpgrade = protection.upgradeTimeout();
+        ClientOptions upstreamOptions = ClientOptions.DEFAULTS
+                .withMaxMessageBytes(maxMessageBytes)
+                .withUpgradeTimeout(clientUpgrade.isZero() ? ClientOptions.DEFAULTS.upgradeTimeout() : clientUpgrade.dividedBy(2))
+                .withPingInterval(protection.pingInterval())
+                .withPongTimeout(protection.pongTimeout())
+                .withIdleTimeout(protection.idleTimeout())
+                .withMaxPendingBytes(protection.maxPendingBytes());
+        return RelayConfig.to(upstream)
+                .withUpstreamClose(ClosingHandshakeConfig.client().withCloseTimeout(closeTimeout))
+                .withUpstreamOptions(compression ? upstreamOptions.withCompression(PerMessageDeflateConfig.DEFAULT) : upstreamOptions);
     }
 
     /** The transport {@code --transport} names, if it works here. */
@@ -173,6 +197,29 @@ record ExampleOptions(String host, int port, Duration closeTimeout, DrainPlan dr
             throw new IllegalArgumentException(flag + " " + transport.flag() + " is not available here: " + why, why);
         }
         return transport;
+    }
+
+    /** The URI of {@code --upstream}: {@code ws://HOST:PORT/PATH}. */
+    private static URI upstream(String flag, String value) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(flag + " needs a URI such as ws://127.0.0.1:9000/ws, got \"" + value + "\"");
+        }
+        if (!"ws".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+            throw new IllegalArgumentException(flag + " needs a URI ws://HOST:PORT/PATH, got \"" + value + "\"");
+        }
+        return uri;
+    }
+
+    /** The drain's close frame for {@code --drain-code}: 1001 or 1012. */
+    private static CloseReason drainReason(String flag, String value) {
+        return switch (value) {
+            case "1001" -> GOING_AWAY;
+            case "1012" -> RESTARTING;
+            default -> throw new IllegalArgumentException(flag + " must be 1001 or 1012, got \"" + value + "\"");
+        };
     }
 
     /** A duration in milliseconds, where 0 turns a timeout off. */

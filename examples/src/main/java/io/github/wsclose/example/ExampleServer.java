@@ -6,6 +6,8 @@ import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
+import io.github.wsclose.relay.RelayConfig;
+import io.github.wsclose.relay.WebSocketRelay;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -16,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.ZonedDateTime;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +43,11 @@ import java.util.concurrent.TimeoutException;
  *       ({@link CloseCommand}, {@link EchoHandler}).</li>
  *   <li>One line is printed per closed connection, and per connection refused before its
  *       upgrade ({@link ClosePrinter}).</li>
+ *   <li>With {@code --upstream ws://HOST:PORT/PATH} it echoes nothing itself: it is a relay
+ *       ({@link WebSocketRelay}) to that server, the playground page included; the upstream's close
+ *       codes reach the browser and the browser's reach the upstream, an upstream that cannot be
+ *       reached gets the browser a 502, and a second line per connection tells how the upstream
+ *       connection ended.</li>
  *   <li>The server closes on its own what a server must, with the limits and timeouts of the
  *       {@code --upgrade-timeout-ms} … {@code --max-message-bytes} flags (a
  *       {@link io.github.wsclose.ServerProtection}, docs/protection.md).</li>
@@ -114,6 +122,9 @@ public final class ExampleServer {
         String authority = authority(bound);
         out.println("transport " + options.transport().flag() + " (of " + Transport.describeAll() + ")");
         out.println("listening on ws://" + authority + WEBSOCKET_PATH);
+        if (options.upstream() != null) {
+            out.println("relaying to " + options.upstream());
+        }
         out.println("http://" + authority + "/");
         out.flush();
         drained.await();
@@ -144,6 +155,10 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
+        URI upstream = options.upstream();
+        if (upstream != null) {
+            return relayInitializer(options.relay(upstream), protocol, close, options.serverOptions().withDrain(drain), drain, printed);
+        }
         ServerOptions limits = options.serverOptions().withDrain(drain);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
@@ -154,6 +169,22 @@ public final class ExampleServer {
             protected void initChannel(Channel ch) {
                 ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
                         metrics, page, EchoHandler.INSTANCE, printer);
+            }
+        };
+    }
+
+    /** Each connection's pipeline with {@code --upstream}: a relay to the upstream, with the same meters, page and printer. */
+    private static ChannelInitializer<Channel> relayInitializer(RelayConfig relay, WebSocketServerProtocolConfig protocol,
+            ClosingHandshakeConfig close, ServerOptions limits, GracefulDrain drain, PrintStream printed) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CloseMetrics metrics = CloseMetrics.bindTo(registry, drain);
+        PlaygroundPage page = new PlaygroundPage(registry::scrape);
+        ClosePrinter printer = new ClosePrinter(printed);
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                // the upstream echoes, and takes the playground's close commands: this server relays both ways
+                WebSocketRelay.configure(ch.pipeline(), protocol, close, limits, relay, metrics, page, printer);
             }
         };
     }

@@ -9,7 +9,9 @@ import io.github.wsclose.DrainPlan;
 import io.github.wsclose.PerMessageDeflateConfig;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
+import io.github.wsclose.relay.RelayConfig;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -67,7 +69,7 @@ class ExampleServerTest {
         assertThat(ExampleOptions.parse()).isEqualTo(ExampleOptions.DEFAULTS);
         assertThat(ExampleOptions.parse("--port", "0", "--host=::1", "--close-timeout-ms", "250", "--drain-deadline-ms=0"))
                 .isEqualTo(new ExampleOptions("::1", 0, Duration.ofMillis(250), DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ZERO),
-                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, Transport.best()));
+                        ServerProtection.defaults(), ExampleOptions.DEFAULTS.maxMessageBytes(), false, Transport.best(), null));
         assertThat(ExampleOptions.parse("--transport", "nio").transport()).isEqualTo(Transport.NIO);
         for (Transport transport : List.of(Transport.EPOLL, Transport.IO_URING)) { // available on Linux x86_64 with the natives
             if (transport.isAvailable()) {
@@ -96,6 +98,21 @@ class ExampleServerTest {
     }
 
     @Test
+    void upstreamOption() {
+        assertThat(ExampleOptions.DEFAULTS.upstream()).as("an echo server unless told").isNull();
+        ExampleOptions relay = ExampleOptions.parse("--upstream", "ws://127.0.0.1:9000/chat?room=1", "--max-message-bytes=100",
+                "--ping-interval-ms", "1000", "--compression", "--upgrade-timeout-ms", "4000");
+        assertThat(relay.upstream()).isEqualTo(URI.create("ws://127.0.0.1:9000/chat?room=1"));
+        RelayConfig config = relay.relay(relay.upstream());
+        assertThat(config.upstream()).isEqualTo(relay.upstream());
+        assertThat(config.upstreamOptions().maxMessageBytes()).as("the limits of the flags on both hops").isEqualTo(100);
+        assertThat(config.upstreamOptions().pingInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.upstreamOptions().compression()).contains(PerMessageDeflateConfig.DEFAULT);
+        assertThat(config.upstreamOptions().upgradeTimeout()).as("half the client's: a 502 in time").isEqualTo(Duration.ofSeconds(2));
+        assertThat(ExampleOptions.USAGE).contains("--upstream URI");
+    }
+
+    @Test
     void drainOptions() {
         assertThat(ExampleOptions.DEFAULTS.drain()).as("1001 at once, within 3 s")
                 .isEqualTo(DrainPlan.of(ExampleOptions.GOING_AWAY, Duration.ofSeconds(3)));
@@ -119,6 +136,9 @@ class ExampleServerTest {
         "--max-message-bytes x  | --max-message-bytes needs a number, got \"x\"",
         "--port x               | --port needs a number, got \"x\"",
         "--verbose 1            | unknown option: --verbose",
+        "--upstream http://h:1/ | --upstream needs a URI ws://HOST:PORT/PATH, got \"http://h:1/\"",
+        "--upstream ws://h/ws   | --upstream needs a URI ws://HOST:PORT/PATH, got \"ws://h/ws\"",
+        "--upstream ws://[x     | --upstream needs a URI such as ws://127.0.0.1:9000/ws, got \"ws://[x\"",
         "--port                 | missing value for --port",
         "--max-message-bytes 0  | --max-message-bytes out of range: 0 (expected: 1-1073741824)",
         "--transport kqueue     | unknown transport: \"kqueue\" (expected: nio, epoll, io_uring)",

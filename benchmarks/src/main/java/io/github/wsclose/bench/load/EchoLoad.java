@@ -16,7 +16,10 @@ import org.HdrHistogram.Histogram;
  * {@link ServerProcess}es, our {@code ServerPipeline} server and two identical stock Netty servers
  * (an A/A pair, so that the machine's noise shows beside the difference) with the same echo
  * application, opens C connections to each, and then, on rounds that rotate which server goes
- * first, keeps W text messages of S bytes in flight on every connection for a fixed time.
+ * first, keeps W text messages of S bytes in flight on every connection for a fixed time. With
+ * {@code --relay 1} the three are a {@code WebSocketRelay} in front of our server (both in one JVM,
+ * on the same event loops) and two of our servers reached directly, so the ratios are those of
+ * the relay to a direct connection, with the A/A pair of the direct ones beside them.
  * For each round it measures messages per second, the round trip of every message (p50, p99), and
  * the server JVM's CPU time per message (all its threads, from the operating system), which shows
  * the cost even when the client saturates first.
@@ -24,7 +27,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -cp target/benchmarks.jar io.github.wsclose.bench.load.EchoLoad
  *     [--connections 64] [--size 64] [--window 16] [--rounds 7] [--warmup 2] [--round-ms 3000] [--threads 1]
- *     [--concurrency 64] [--timeout-ms 60000]
+ *     [--concurrency 64] [--timeout-ms 60000] [--relay 0]
  * </pre>
  *
  * <p>{@code --threads} is the number of event loop threads of each server (1: the server works on
@@ -34,7 +37,7 @@ import org.HdrHistogram.Histogram;
 public final class EchoLoad {
 
     private static final Map<String, Long> DEFAULTS = Map.of("connections", 64L, "size", 64L, "window", 16L,
-            "rounds", 7L, "warmup", 2L, "round-ms", 3000L, "threads", 1L, "concurrency", 64L, "timeout-ms", 60_000L);
+            "rounds", 7L, "warmup", 2L, "round-ms", 3000L, "threads", 1L, "concurrency", 64L, "timeout-ms", 60_000L, "relay", 0L);
 
     private EchoLoad() {
     }
@@ -45,14 +48,21 @@ public final class EchoLoad {
         ByteBuf message = Unpooled.unreleasableBuffer(Unpooled.directBuffer(options.intValue("size"))
                 .writeBytes("x".repeat(options.intValue("size")).getBytes(StandardCharsets.US_ASCII)));
         int problems = 0;
-        try (ServerProcess oursProcess = new ServerProcess(options.transport(), options.intValue("threads"), "ours");
-                ServerProcess stockProcess = new ServerProcess(options.transport(), options.intValue("threads"), "stock");
-                ServerProcess stockAgainProcess = new ServerProcess(options.transport(), options.intValue("threads"), "stock");
+        boolean relay = options.longValue("relay") != 0;
+        String baseline = relay ? "ours" : "stock"; // what the first server is compared with, twice for the A/A pair
+        try (ServerProcess oursProcess = relay
+                        ? new ServerProcess(options.transport(), options.intValue("threads"), "ours", "ours-relay")
+                        : new ServerProcess(options.transport(), options.intValue("threads"), "ours");
+                ServerProcess stockProcess = new ServerProcess(options.transport(), options.intValue("threads"), baseline);
+                ServerProcess stockAgainProcess = new ServerProcess(options.transport(), options.intValue("threads"), baseline);
                 LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
-            List<Server> servers = List.of(new Server("ours", oursProcess), new Server("stock", stockProcess),
-                    new Server("stock-2", stockAgainProcess));
+            List<Server> servers = relay
+                    ? List.of(new Server("relay", oursProcess, 1), new Server("direct", stockProcess, 0),
+                            new Server("direct-2", stockAgainProcess, 0))
+                    : List.of(new Server("ours", oursProcess, 0), new Server("stock", stockProcess, 0),
+                            new Server("stock-2", stockAgainProcess, 0));
             for (Server server : servers) {
-                server.connections = client.open(server.process.port(0), connections, options.longValue("timeout-ms"));
+                server.connections = client.open(server.process.port(server.port), connections, options.longValue("timeout-ms"));
                 problems += connections - server.connections.size();
             }
             System.out.printf(Locale.ROOT, "echo: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());
@@ -84,7 +94,7 @@ public final class EchoLoad {
             System.out.println("summary (medians of the measured rounds)");
             servers.forEach(Server::print);
             printRatio(servers.get(0), stock, cpuRatios, "");
-            printRatio(servers.get(2), stock, aaCpuRatios, " (A/A: two identical stock servers, the noise)");
+            printRatio(servers.get(2), stock, aaCpuRatios, " (A/A: two identical " + stock.name + " servers, the noise)");
             for (Server server : servers) {
                 server.connections.forEach(ClientConnection::abort);
                 for (ClientConnection connection : server.connections) {
@@ -99,7 +109,7 @@ public final class EchoLoad {
     }
 
     private static void printRatio(Server server, Server stock, List<Double> cpuRatios, String note) {
-        System.out.printf(Locale.ROOT, "ratio %s/stock: cpu/msg %.3fx (rounds %.2f-%.2fx), throughput %.3fx, p50 %.3fx, p99 %.3fx%s%n",
+        System.out.printf(Locale.ROOT, "ratio %s/" + stock.name + ": cpu/msg %.3fx (rounds %.2f-%.2fx), throughput %.3fx, p50 %.3fx, p99 %.3fx%s%n",
                 server.name, Median.of(server.cpuPerMessage) / Median.of(stock.cpuPerMessage),
                 cpuRatios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
                 cpuRatios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
@@ -145,15 +155,17 @@ public final class EchoLoad {
     private static final class Server {
         final String name;
         final ServerProcess process;
+        final int port; // which of its process's servers
         List<ClientConnection> connections;
         final List<Double> throughputs = new ArrayList<>();
         final List<Double> p50s = new ArrayList<>();
         final List<Double> p99s = new ArrayList<>();
         final List<Double> cpuPerMessage = new ArrayList<>();
 
-        Server(String name, ServerProcess process) {
+        Server(String name, ServerProcess process, int port) {
             this.name = name;
             this.process = process;
+            this.port = port;
         }
 
         void add(Round round) {

@@ -10,6 +10,8 @@ import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.ServerProtection;
 import io.github.wsclose.example.Transport;
+import io.github.wsclose.relay.RelayConfig;
+import io.github.wsclose.relay.WebSocketRelay;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -39,6 +41,7 @@ import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server side of the load tools, run in its own JVM ({@link ServerProcess}): one WebSocket
@@ -79,6 +83,9 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadServer {
 
     static final String PATH = "/ws";
+
+    /** The first {@link Variant#OURS ours} server of this JVM, which the {@link Variant#OURS_RELAY ours-relay} servers relay to. */
+    private static volatile @Nullable URI relayUpstream;
 
     /** The drain every connection of an {@link Variant#OURS_DRAIN ours-drain} server joins. */
     private static final GracefulDrain DRAIN = new GracefulDrain();
@@ -121,7 +128,11 @@ public final class LoadServer {
                         .bind(new InetSocketAddress("127.0.0.1", 0))
                         .sync()
                         .channel();
-                ready.append(' ').append(((InetSocketAddress) server.localAddress()).getPort());
+                int port = ((InetSocketAddress) server.localAddress()).getPort();
+                if (variant == Variant.OURS && relayUpstream == null) {
+                    relayUpstream = URI.create("ws://127.0.0.1:" + port + PATH); // what the ours-relay servers relay to
+                }
+                ready.append(' ').append(port);
             }
             System.out.println(ready);
             System.out.flush();
@@ -203,6 +214,21 @@ public final class LoadServer {
                 ServerPipeline.configure(ch.pipeline(), PATH, ClosingHandshakeConfig.server(), Echo.INSTANCE);
             }
         },
+        /**
+         * A {@link WebSocketRelay} with its defaults to the first {@code ours} server named before it (same JVM, same event
+         * loops): what a relay adds to the echo behind it.
+         */
+        OURS_RELAY {
+            @Override
+            void configure(SocketChannel ch) {
+                URI upstream = relayUpstream;
+                if (upstream == null) {
+                    throw new IllegalStateException("ours-relay needs an ours server named before it");
+                }
+                WebSocketRelay.configure(ch.pipeline(), RELAY_PROTOCOL, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS,
+                        RelayConfig.to(upstream));
+            }
+        },
         /** The same, with the {@link CloseReport}s counted for the {@code reports} command. */
         OURS_COUNTED {
             @Override
@@ -274,6 +300,10 @@ public final class LoadServer {
                         Echo.INSTANCE);
             }
         };
+
+        private static final WebSocketServerProtocolConfig RELAY_PROTOCOL = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(PATH)
+                .build();
 
         private static final WebSocketServerProtocolConfig STOCK_CONFIG = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(PATH)
