@@ -65,7 +65,8 @@ describe('the example server as a relay, in Chromium', () => {
     let relayPort;
     [upstreamPort, relayPort] = await freePorts(2);
     await startUpstream();
-    relay = new ServerProcess('relay', relayPort, ['--upstream', `ws://127.0.0.1:${upstreamPort}/ws`],
+    // the relay is tested on NIO (docs/relay.md says why not yet on epoll and io_uring)
+    relay = new ServerProcess('relay', relayPort, ['--upstream', `ws://127.0.0.1:${upstreamPort}/ws`, '--transport', 'nio'],
       path.join(LOG_DIR, 'relay.log'));
     await relay.listening();
     wsUrl = `ws://127.0.0.1:${relayPort}/ws`;

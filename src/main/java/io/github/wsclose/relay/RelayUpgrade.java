@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -111,6 +112,14 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
         releaseHeld();
     }
 
+    /**
+     * The socket channel type of {@code client}'s own transport (NIO, epoll, io_uring …), so that the upstream's channel
+     * can share its event loop; NIO for a channel that is no socket.
+     */
+    private static Class<? extends Channel> sameTransport(Channel client) {
+        return client instanceof SocketChannel ? client.getClass() : NioSocketChannel.class;
+    }
+
     /** Holds {@code request}, connects to the upstream and asks for its upgrade. */
     private void connect(ChannelHandlerContext ctx, FullHttpRequest request) {
         state = State.CONNECTING;
@@ -121,7 +130,7 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
         URI uri = config.upstream();
         ChannelFuture connecting = new Bootstrap()
                 .group(ctx.channel().eventLoop()) // the two hops share one event loop
-                .channel(NioSocketChannel.class)
+                .channel(sameTransport(ctx.channel()))
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -132,7 +141,7 @@ final class RelayUpgrade extends ChannelInboundHandlerAdapter {
         Channel channel = connecting.channel();
         upstream = channel;
         if (!channel.isRegistered()) {
-            refused(ctx, connecting.cause()); // no event loop took the channel (not an NIO loop): no upgrade will come
+            refused(ctx, connecting.cause()); // no event loop took the channel (not a socket's loop): no upgrade will come
             return;
         }
         ClientPipeline.upgrade(channel).addListener((Future<HttpResponse> upgraded) -> {
