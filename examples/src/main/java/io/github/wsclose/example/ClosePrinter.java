@@ -2,6 +2,7 @@ package io.github.wsclose.example;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.StatusCodeRange;
 import io.github.wsclose.UpgradeRejected;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -34,15 +35,23 @@ import java.util.Locale;
 final class ClosePrinter extends ChannelInboundHandlerAdapter {
 
     private final PrintStream out;
+    private final boolean namesHttpVersion;
 
     ClosePrinter(PrintStream out) {
+        this(out, false);
+    }
+
+    /** With {@code namesHttpVersion}, each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}. */
+    ClosePrinter(PrintStream out, boolean namesHttpVersion) {
         this.out = out;
+        this.namesHttpVersion = namesHttpVersion;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {
-            out.println(line(ctx.channel().remoteAddress(), report));
+            out.println(line(ctx.channel().remoteAddress(), report)
+                    + (namesHttpVersion ? " http=" + Http2ServerPipeline.httpVersion(ctx.channel()) : ""));
         } else if (evt instanceof UpgradeRejected rejected) { // closed before its upgrade: no CloseReport
             out.println("rejected " + address(ctx.channel().remoteAddress()) + " reason=" + rejected.reason().tag()
                     + (rejected.status() == null ? "" : " status=" + rejected.status().code()));
