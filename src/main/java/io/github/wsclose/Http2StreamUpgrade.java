@@ -5,7 +5,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionUtil;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
@@ -42,7 +45,9 @@ import org.jspecify.annotations.Nullable;
  *       RFC 8441 keeps masking) and encoder (unmasked), the compression, the connection's
  *       protections, UTF-8 validation, the message aggregator, the
  *       {@link ClosingHandshakeHandler}, the application's handlers and the last handler of
- *       {@link ServerPipeline}, as a connection upgraded over HTTP/1.1 does.</li>
+ *       {@link ServerPipeline}, as a connection upgraded over HTTP/1.1 does; then Netty's
+ *       {@link WebSocketServerProtocolHandler.HandshakeComplete} is fired, with the {@code :path},
+ *       the request's headers and the subprotocol, as at the end of an HTTP/1.1 upgrade.</li>
  *   <li>Any other request reaches the application's handlers as a {@code FullHttpRequest}, as
  *       over HTTP/1.1; they answer with HTTP/1.1 objects, which Netty turns into HTTP/2 frames.</li>
  * </ul>
@@ -142,6 +147,21 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         if (drain != null) {
             drain.join(ctx.channel());
         }
+        // the event an upgrade over HTTP/1.1 fires: the application, metrics and guards see the same on a stream
+        pipeline.fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
+                request.path().toString(), requestHeaders(request), subprotocol));
+    }
+
+    /** The request's headers less the pseudo-headers, with {@code host} from {@code :authority}, as over HTTP/1.1. */
+    private static HttpHeaders requestHeaders(Http2Headers request) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, request.authority());
+        for (Map.Entry<CharSequence, CharSequence> header : request) {
+            if (!Http2Headers.PseudoHeaderName.hasPseudoHeaderFormat(header.getKey())) {
+                headers.add(header.getKey(), header.getValue());
+            }
+        }
+        return headers;
     }
 
     /** Makes the stream an ordinary HTTP exchange, and passes the request on to it. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
@@ -276,6 +277,9 @@ class Http2WebSocketTest {
                 H2Client.Stream stream = client.openWebSocket();
                 TestServer.Connection connection = server.nextConnection();
                 assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/2");
+                assertThat(connection.recorder().events()).as("the upgrade event of HTTP/1.1, with the :path")
+                        .anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(WebSocketServerProtocolHandler.HandshakeComplete.class,
+                                upgrade -> assertThat(upgrade.requestUri()).isEqualTo(TestServer.PATH)));
                 stream.send(WireFrame.text("over tls"));
                 assertThat(stream.nextFrame()).isEqualTo(WireFrame.text("over tls"));
                 stream.sendAndEnd(WireFrame.close(1000));

@@ -345,6 +345,7 @@ public final class TestServer implements AutoCloseable {
 
         private final Recorder recorder;
         private int reports;
+        private boolean handedOut; // an HTTP/2 stream is open when added, and its upgrade event follows
 
         Opener(Recorder recorder) {
             this.recorder = recorder;
@@ -370,6 +371,10 @@ public final class TestServer implements AutoCloseable {
         }
 
         private void open(ChannelHandlerContext ctx) {
+            if (handedOut) {
+                return;
+            }
+            handedOut = true;
             Connection connection = new Connection(ctx.channel(), recorder);
             connections.add(ctx.channel());
             opened.add(connection);
