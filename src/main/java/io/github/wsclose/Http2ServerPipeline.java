@@ -3,9 +3,10 @@ package io.github.wsclose;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -19,8 +20,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds, in one call, a server pipeline that accepts WebSockets over HTTP/2 (RFC 8441
@@ -101,6 +105,8 @@ public final class Http2ServerPipeline {
         pipeline.addLast(HTTP2_CODEC, Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
+                // after GOAWAY, the connection's last streams (HTTP requests) get a close timeout to finish
+                .gracefulShutdownTimeoutMillis(close.closeTimeout().toMillis())
                 .build());
         pipeline.addLast(HTTP2_STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -108,7 +114,11 @@ public final class Http2ServerPipeline {
                 stream.pipeline().addLast(new Http2StreamUpgrade(protocol, close, options, application));
             }
         }));
-        pipeline.addLast(ConnectionFrames.INSTANCE);
+        GracefulDrain drain = options.drainOrNull();
+        pipeline.addLast(new ConnectionFrames(drain));
+        if (drain != null) {
+            drain.join(pipeline.channel()); // at its turn the connection closes, after its WebSocket streams (ConnectionFrames)
+        }
     }
 
     /**
@@ -179,12 +189,22 @@ public final class Http2ServerPipeline {
 
     /**
      * The last handler of an HTTP/2 connection: it takes the frames of the connection itself
-     * that Netty passes on, notes the acknowledgement of our SETTINGS, and releases them.
+     * that Netty passes on, notes the acknowledgement of our SETTINGS, and releases them. It
+     * knows the connection's WebSocket streams: while a {@link GracefulDrain} drains, a close of
+     * the connection (the drain's, at the connection's turn) waits until each of them has closed
+     * with the drain's code (or was closed at the drain's deadline), then lets Netty send GOAWAY and
+     * close the connection once its other streams are done.
+     *
+     * <p>Not sharable: one per connection, confined to its event loop.
      */
-    @ChannelHandler.Sharable
-    static final class ConnectionFrames extends ChannelInboundHandlerAdapter {
+    static final class ConnectionFrames extends ChannelDuplexHandler {
 
-        static final ConnectionFrames INSTANCE = new ConnectionFrames();
+        private final @Nullable GracefulDrain drain;
+        private final Set<Channel> webSockets = new HashSet<>();
+
+        ConnectionFrames(@Nullable GracefulDrain drain) {
+            this.drain = drain;
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -193,6 +213,32 @@ public final class Http2ServerPipeline {
                 ctx.channel().attr(CONNECT_PROTOCOL_ACKNOWLEDGED).set(Boolean.TRUE);
             }
             ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (drain == null || drain.phase() == GracefulDrain.Phase.SERVING || webSockets.isEmpty()) {
+                ctx.close(promise); // Netty's graceful close: GOAWAY, then the connection closes when its streams are done
+                return;
+            }
+            // a drain: each WebSocket stream closes with the drain's code at its own turn, then GOAWAY
+            Channel last = webSockets.iterator().next();
+            last.closeFuture().addListener(closed -> ctx.executor().execute(() -> close(ctx, promise)));
+        }
+
+        /** Counts {@code stream} among the connection's WebSockets until it closes. Call on the event loop. */
+        void webSocketOpened(Channel stream) {
+            webSockets.add(stream);
+            stream.closeFuture().addListener(closed -> webSockets.remove(stream));
+        }
+    }
+
+    /** Tells the connection of {@code stream} that the stream became a WebSocket. */
+    static void webSocketOpened(Channel stream) {
+        Channel connection = stream.parent();
+        ConnectionFrames frames = connection == null ? null : connection.pipeline().get(ConnectionFrames.class);
+        if (frames != null) {
+            frames.webSocketOpened(stream);
         }
     }
 }

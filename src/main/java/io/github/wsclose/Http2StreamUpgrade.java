@@ -147,6 +147,7 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         if (drain != null) {
             drain.join(ctx.channel());
         }
+        Http2ServerPipeline.webSocketOpened(ctx.channel());
         // the event an upgrade over HTTP/1.1 fires: the application, metrics and guards see the same on a stream
         pipeline.fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                 request.path().toString(), requestHeaders(request), subprotocol));

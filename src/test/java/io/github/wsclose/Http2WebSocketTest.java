@@ -290,4 +290,36 @@ class Http2WebSocketTest {
             certificate.delete();
         }
     }
+
+    @Test
+    void drain_eachStreamClosesWithTheDrainsCode_connectsRefused503_thenGoAwayAndTheConnectionCloses() throws Exception {
+        GracefulDrain drain = new GracefulDrain();
+        try (TestServer server = TestServer.builder().options(ServerOptions.DEFAULTS.withDrain(drain)).http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            H2Client.Stream first = client.openWebSocket();
+            H2Client.Stream second = client.openWebSocket();
+            CloseReason goingAway = new CloseReason(CloseReason.Codes.GOING_AWAY, "restart");
+            var result = drain.start(DrainPlan.of(goingAway, Duration.ofSeconds(5)));
+
+            assertThat(first.nextFrame()).isEqualTo(WireFrame.close(1001, "restart"));
+            assertThat(second.nextFrame()).isEqualTo(WireFrame.close(1001, "restart"));
+            H2Client.Stream late = client.open(H2Client.webSocketConnect(TestServer.PATH));
+            Http2Headers refused = late.response().get(T, TimeUnit.SECONDS);
+            assertThat(refused.status().toString()).isEqualTo("503");
+            assertThat(refused.get("retry-after")).isNotNull();
+            assertThat(client.goAway()).as("no GOAWAY while WebSocket streams are open").isNotDone();
+
+            first.sendAndEnd(WireFrame.close(1001));
+            second.sendAndEnd(WireFrame.close(1001));
+            assertThat(first.framesUntilEnd()).isEmpty();
+            assertThat(second.framesUntilEnd()).isEmpty();
+            client.goAway().get(T, TimeUnit.SECONDS);
+            assertThat(client.connection().closeFuture().await(T, TimeUnit.SECONDS)).as("the connection closes after its streams").isTrue();
+            GracefulDrain.Result drained = result.get(T, TimeUnit.SECONDS);
+            assertThat(drained.connections()).isEqualTo(2);
+            assertThat(drained.clean()).isEqualTo(2);
+            assertThat(drained.refusedUpgrades()).isEqualTo(1);
+            assertThat(first.reset()).isNotDone();
+        }
+    }
 }
