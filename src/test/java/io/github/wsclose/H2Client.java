@@ -244,6 +244,17 @@ final class H2Client implements AutoCloseable {
             send(new byte[0], true);
         }
 
+        /** Stops reading the stream: what the server sends stays unread, and its flow-control window is not given back. */
+        void stopReading() {
+            channel().config().setAutoRead(false);
+        }
+
+        /** Reads the stream again, which hands Netty back what it queued (its channel closes once the stream has ended). */
+        void startReading() {
+            channel().config().setAutoRead(true);
+            channel().read();
+        }
+
         /** Resets the stream with {@code error}. */
         void reset(Http2Error error) throws Exception {
             channel().writeAndFlush(new DefaultHttp2ResetFrame(error)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -322,4 +322,25 @@ class Http2WebSocketTest {
             assertThat(first.reset()).isNotDone();
         }
     }
+
+    @Test
+    void slowConsumer_pendingBytesCountWhatFlowControlHolds_closedWith1008ThenReset() throws Exception {
+        ServerProtection protection = ServerProtection.defaults().withMaxPendingBytes(200_000);
+        ClosingHandshakeConfig quick = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofMillis(300));
+        try (TestServer server = TestServer.builder().config(quick).protection(protection).http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            H2Client.Stream stream = client.openWebSocket();
+            stream.stopReading(); // the server's stream window (65,535 bytes) fills, and the echoes wait in Netty's flow control
+            byte[] message = new byte[60_000];
+            for (int i = 0; i < 8; i++) {
+                stream.send(WireFrame.of(WireFrame.BINARY, message));
+            }
+            CloseReport report = server.nextConnection().report();
+            assertThat(report.cause()).isEqualTo(Cause.SLOW_CONSUMER);
+            assertThat(report.sent()).isEqualTo(ServerProtection.defaults().slowConsumerReason());
+            assertThat(stream.reset().get(T, TimeUnit.SECONDS)).isEqualTo(Http2Error.CANCEL.code());
+            stream.startReading(); // what the reset stream still queued is read and released
+            assertThat(stream.channel().closeFuture().await(T, TimeUnit.SECONDS)).isTrue();
+        }
+    }
 }
