@@ -9,12 +9,17 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -341,6 +346,45 @@ class Http2WebSocketTest {
             assertThat(stream.reset().get(T, TimeUnit.SECONDS)).isEqualTo(Http2Error.CANCEL.code());
             stream.startReading(); // what the reset stream still queued is read and released
             assertThat(stream.channel().closeFuture().await(T, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void tlsWithAlpn_http11Chosen_samePort_webSocketByUpgrade() throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate("localhost");
+        try {
+            SslContext tls = Http2ServerPipeline.withAlpn(SslContextBuilder.forServer(certificate.certificate(), certificate.privateKey())).build();
+            try (TestServer server = TestServer.builder().http2(tls).start()) {
+                SSLContext trustAll = SSLContext.getInstance("TLS");
+                trustAll.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+                try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+                    socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(T));
+                    SSLParameters parameters = socket.getSSLParameters();
+                    parameters.setApplicationProtocols(new String[] {"http/1.1"});
+                    socket.setSSLParameters(parameters);
+                    socket.startHandshake();
+                    assertThat(socket.getApplicationProtocol()).isEqualTo("http/1.1");
+                    socket.getOutputStream().write(TestBytes.ascii("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+                    InputStream in = socket.getInputStream();
+                    StringBuilder head = new StringBuilder();
+                    while (!head.toString().endsWith("\r\n\r\n")) {
+                        head.append((char) in.read());
+                    }
+                    assertThat(head.toString()).startsWith("HTTP/1.1 101");
+                    TestServer.Connection connection = server.nextConnection();
+                    assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/1.1");
+
+                    socket.getOutputStream().write(WireFrame.close(4002, "by upgrade").masked(0x0BAD_F00D));
+                    assertThat(WireFrame.readServerFrame(in, 0, 125)).isEqualTo(WireFrame.close(4002));
+                    assertThat(in.read()).as("the server closes the connection after the answer").isEqualTo(-1);
+                    CloseReport report = connection.report();
+                    assertThat(report.clean()).isTrue();
+                    assertThat((int) report.reason().code()).isEqualTo(4002);
+                }
+            }
+        } finally {
+            certificate.delete();
         }
     }
 }
