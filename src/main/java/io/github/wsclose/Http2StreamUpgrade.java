@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -49,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  *       {@link WebSocketServerProtocolHandler.HandshakeComplete} is fired, with the {@code :path},
  *       the request's headers and the subprotocol, as at the end of an HTTP/1.1 upgrade.</li>
  *   <li>Any other request reaches the application's handlers as a {@code FullHttpRequest}, as
- *       over HTTP/1.1; they answer with HTTP/1.1 objects, which Netty turns into HTTP/2 frames.</li>
+ *       over HTTP/1.1; they answer with HTTP/1.1 objects, which Netty turns into HTTP/2 frames.
+ *       The drain's readiness path, if it has one, is answered here, as over HTTP/1.1.</li>
  * </ul>
  *
  * <p>Not sharable: one instance per stream, which replaces itself.
@@ -170,6 +173,10 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.addAfter(ctx.name(), "h2-http-codec", new Http2StreamFrameToHttpObjectCodec(true));
         pipeline.addAfter("h2-http-codec", ServerPipeline.HTTP_AGGREGATOR, new HttpObjectAggregator(options.maxHttpRequestBytes()));
+        GracefulDrain drain = options.drainOrNull();
+        if (drain != null && drain.readinessPath().isPresent()) {
+            pipeline.addAfter(ServerPipeline.HTTP_AGGREGATOR, "h2-readiness", new Readiness(drain));
+        }
         pipeline.remove(this);
         pipeline.addLast(application.get());
         pipeline.fireChannelRead(request);
@@ -233,5 +240,27 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
             }
         }
         return value.toString();
+    }
+
+    /** Answers the drain's readiness check on an HTTP/2 stream, as the upgrade guard does over HTTP/1.1. One per stream. */
+    private static final class Readiness extends ChannelInboundHandlerAdapter {
+
+        private final GracefulDrain drain;
+
+        Readiness(GracefulDrain drain) {
+            this.drain = drain;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            FullHttpResponse answer = msg instanceof FullHttpRequest request ? DrainResponses.readiness(drain, request) : null;
+            if (answer == null) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ReferenceCountUtil.release(msg);
+            answer.headers().remove(HttpHeaderNames.CONNECTION); // connection-specific: not in HTTP/2 (RFC 9113 §8.2.2)
+            ctx.writeAndFlush(answer); // the response ends the stream, as the request did
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
@@ -385,6 +386,29 @@ class Http2WebSocketTest {
             }
         } finally {
             certificate.delete();
+        }
+    }
+
+    @Test
+    void readinessOverHttp2_200WhileServing_503OnceDraining() throws Exception {
+        GracefulDrain drain = new GracefulDrain("/ready");
+        try (TestServer server = TestServer.builder().options(ServerOptions.DEFAULTS.withDrain(drain)).http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            Http2Headers ready = new DefaultHttp2Headers().method("GET").scheme("http").path("/ready").authority("127.0.0.1");
+            H2Client.Stream serving = client.open(ready, true);
+            assertThat(serving.response().get(T, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+            serving.ended().get(T, TimeUnit.SECONDS); // the answer ends the stream
+
+            // the connection's own turn (its GOAWAY) comes after the readiness delay, in which probes get their 503
+            var result = drain.start(DrainPlan.of(new CloseReason(CloseReason.Codes.GOING_AWAY, "bye"), Duration.ofSeconds(4))
+                    .withReadinessDelay(Duration.ofSeconds(2)));
+            H2Client.Stream draining = client.open(ready, true);
+            Http2Headers answer = draining.response().get(T, TimeUnit.SECONDS);
+            assertThat(answer.status().toString()).isEqualTo("503");
+            assertThat(answer.get("retry-after")).isNotNull();
+            assertThat(answer.contains("connection")).isFalse();
+            result.get(T, TimeUnit.SECONDS);
+            client.goAway().get(T, TimeUnit.SECONDS); // then the connection, which held no WebSocket, goes away
         }
     }
 }
