@@ -295,6 +295,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         return true;
     }
 
+    /** Where the handshake stands, for a transport that ends in order only after an orderly close (HTTP/2 streams). */
+    HandshakeState handshakeState() {
+        return state;
+    }
+
     void pingAnswered(Duration roundTrip) {
         lastPingRoundTrip = roundTrip;
     }

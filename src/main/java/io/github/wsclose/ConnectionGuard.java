@@ -1,6 +1,7 @@
 package io.github.wsclose;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -335,7 +336,22 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     private static long pendingBytes(ChannelHandlerContext ctx) {
         ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
-        return queued == null ? 0 : queued.totalPendingWriteBytes();
+        return queued == null ? writtenThroughPending(ctx.channel()) : queued.totalPendingWriteBytes();
+    }
+
+    /**
+     * What a channel without an outbound buffer of its own (an HTTP/2 stream, which writes through to
+     * its connection) has written and not yet seen go out, read back from its writability: a stream
+     * counts each frame until HTTP/2 flow control lets it out. Exact above the low water mark; below
+     * it, on a stream whose peer's window is exhausted, 0.
+     */
+    private static long writtenThroughPending(Channel channel) {
+        if (channel.isWritable()) {
+            long before = channel.bytesBeforeUnwritable();
+            return before > 0 ? channel.config().getWriteBufferHighWaterMark() + 1 - before : 0;
+        }
+        long before = channel.bytesBeforeWritable();
+        return before > 0 ? before + channel.config().getWriteBufferLowWaterMark() - 1 : 0;
     }
 
     private static long now(ChannelHandlerContext ctx) {

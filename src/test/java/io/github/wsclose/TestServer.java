@@ -17,7 +17,9 @@ import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -87,15 +89,11 @@ public final class TestServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            List<ChannelHandler> application = new ArrayList<>();
-                            options.inFront.forEach(handler -> application.add(handler.get()));
-                            if (options.echo) {
-                                application.add(options.closeCommand ? EchoOrClose.WITH_CLOSE_COMMAND : EchoOrClose.ECHO_ONLY);
+                            if (options.http2 != null) {
+                                options.http2.accept(ch.pipeline(), () -> application(options)); // per stream
+                                return;
                             }
-                            Recorder recorder = new Recorder(true); // a handler after it, or the tail, releases
-                            application.add(new Opener(recorder));
-                            application.add(recorder);
-                            options.pipeline.accept(ch.pipeline(), application.toArray(ChannelHandler[]::new));
+                            options.pipeline.accept(ch.pipeline(), application(options));
                         }
                     });
             options.tune.accept(bootstrap);
@@ -105,6 +103,19 @@ public final class TestServer implements AutoCloseable {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** The test handlers of one connection (or HTTP/2 stream): those in front, the echo, the opener and the recorder. */
+    private ChannelHandler[] application(Builder options) {
+        List<ChannelHandler> application = new ArrayList<>();
+        options.inFront.forEach(handler -> application.add(handler.get()));
+        if (options.echo) {
+            application.add(options.closeCommand ? EchoOrClose.WITH_CLOSE_COMMAND : EchoOrClose.ECHO_ONLY);
+        }
+        Recorder recorder = new Recorder(true); // a handler after it, or the tail, releases
+        application.add(new Opener(recorder));
+        application.add(recorder);
+        return application.toArray(ChannelHandler[]::new);
     }
 
     /** Starts a server with the default server configuration and the echo. */
@@ -229,6 +240,7 @@ public final class TestServer implements AutoCloseable {
         private Consumer<ServerBootstrap> tune = bootstrap -> { };
         private boolean local;
         private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = this::serverPipeline;
+        private @Nullable BiConsumer<ChannelPipeline, Supplier<ChannelHandler[]>> http2;
 
         private Builder() {
         }
@@ -288,6 +300,24 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * {@link Http2ServerPipeline} on cleartext HTTP/2 with prior knowledge, each stream with
+         * its own test handlers; with {@code tls}, TLS with ALPN choosing HTTP/2 or HTTP/1.1.
+         */
+        Builder http2(@Nullable SslContext tls) {
+            this.http2 = (p, application) -> {
+                WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder().websocketPath(PATH).build();
+                ServerOptions chosen = options == null ? ServerOptions.DEFAULTS : options;
+                ServerOptions serverOptions = protection == null ? chosen : chosen.withProtection(protection);
+                if (tls == null) {
+                    Http2ServerPipeline.configure(p, protocol, config, serverOptions, application);
+                } else {
+                    Http2ServerPipeline.configureTls(p, tls, protocol, config, serverOptions, application);
+                }
+            };
+            return this;
+        }
+
         /** Netty's local transport instead of TCP. */
         Builder local() {
             this.local = true;
@@ -314,6 +344,7 @@ public final class TestServer implements AutoCloseable {
 
         private final Recorder recorder;
         private int reports;
+        private boolean handedOut; // an HTTP/2 stream is open when added, and its upgrade event follows
 
         Opener(Recorder recorder) {
             this.recorder = recorder;
@@ -339,6 +370,10 @@ public final class TestServer implements AutoCloseable {
         }
 
         private void open(ChannelHandlerContext ctx) {
+            if (handedOut) {
+                return;
+            }
+            handedOut = true;
             Connection connection = new Connection(ctx.channel(), recorder);
             connections.add(ctx.channel());
             opened.add(connection);

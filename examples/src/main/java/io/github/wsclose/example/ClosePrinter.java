@@ -2,6 +2,7 @@ package io.github.wsclose.example;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
+import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.StatusCodeRange;
 import io.github.wsclose.UpgradeRejected;
 import io.github.wsclose.relay.WebSocketRelay;
@@ -43,15 +44,23 @@ import java.util.Locale;
 final class ClosePrinter extends ChannelInboundHandlerAdapter {
 
     private final PrintStream out;
+    private final boolean namesHttpVersion;
 
     ClosePrinter(PrintStream out) {
+        this(out, false);
+    }
+
+    /** With {@code namesHttpVersion}, each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}. */
+    ClosePrinter(PrintStream out, boolean namesHttpVersion) {
         this.out = out;
+        this.namesHttpVersion = namesHttpVersion;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {
-            out.println(line(ctx.channel().remoteAddress(), report));
+            out.println(line(ctx.channel().remoteAddress(), report)
+                    + (namesHttpVersion ? " http=" + Http2ServerPipeline.httpVersion(ctx.channel()) : ""));
         } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && ctx.pipeline().get(WebSocketRelay.RELAY) != null) {
             SocketAddress client = ctx.channel().remoteAddress(); // the upstream hop may end after the client's channel is gone
             WebSocketRelay.closeReports(ctx.channel()).thenAccept(pair -> out.println(upstreamLine(client, pair.upstream())));

@@ -4,6 +4,7 @@ import io.github.wsclose.CloseMetrics;
 import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
+import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.relay.RelayConfig;
@@ -12,9 +13,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.ssl.SslContext;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -25,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket echo server that shows every part of the library's close handling, with a
@@ -63,6 +67,10 @@ import java.util.concurrent.TimeoutException;
  *       the pipeline before it listens ({@link WarmUp}) keeps the flood from breaking later ones.</li>
  * </ul>
  *
+ * <p>With {@code --tls} ({@link ExampleTls}) the same port serves HTTPS and WSS, HTTP/2 and HTTP/1.1 chosen by
+ * ALPN ({@link Http2ServerPipeline#configureTls}): browsers open their WebSockets over HTTP/2 (RFC 8441) on the
+ * connection that loaded the page, and each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}.
+ *
  * <p>Run from the project root: {@code mvn -q test-compile exec:java}; see {@link ExampleOptions}.
  */
 public final class ExampleServer {
@@ -74,6 +82,7 @@ public final class ExampleServer {
     private final PrintStream out;
     private final EventLoopGroup group;
     private final GracefulDrain drain = new GracefulDrain(READINESS_PATH); // every connection joins it
+    private @Nullable SslContext tls; // with --tls: HTTPS and WSS, HTTP/2 or HTTP/1.1 by ALPN
 
     ExampleServer(ExampleOptions options, PrintStream out) {
         this.options = options;
@@ -84,12 +93,14 @@ public final class ExampleServer {
     /** Starts the server; after SIGTERM or Ctrl-C it drains and the process exits with 0. */
     public static void main(String[] args) throws InterruptedException {
         if (ExampleOptions.wantsHelp(args)) {
-            System.out.println(ExampleOptions.USAGE);
+            System.out.println(ExampleOptions.USAGE + "\n" + ExampleTls.USAGE);
             return;
         }
         ExampleOptions options;
+        ExampleTls tls;
         try {
-            options = ExampleOptions.parse(args);
+            tls = ExampleTls.parse(args);
+            options = ExampleOptions.parse(tls.remaining());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println(ExampleOptions.USAGE);
@@ -99,7 +110,15 @@ public final class ExampleServer {
         // java.util.logging's formatter reads the time-zone file at its first line: read it now, while a descriptor is
         // free; a first warning logged when none is left (a flood of connections) breaks every later date and log line
         ZonedDateTime.now().getZone().getRules();
-        new ExampleServer(options, System.out).run();
+        ExampleServer server = new ExampleServer(options, System.out);
+        try {
+            server.tls = tls.context();
+        } catch (Exception e) {
+            System.err.println("error: cannot set up TLS: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        server.run();
     }
 
     private void run() throws InterruptedException {
@@ -121,11 +140,12 @@ public final class ExampleServer {
         InetSocketAddress bound = (InetSocketAddress) server.localAddress();
         String authority = authority(bound);
         out.println("transport " + options.transport().flag() + " (of " + Transport.describeAll() + ")");
-        out.println("listening on ws://" + authority + WEBSOCKET_PATH);
+        String secure = tls == null ? "" : "s";
+        out.println("listening on ws" + secure + "://" + authority + WEBSOCKET_PATH + (tls == null ? "" : " (HTTP/2 and HTTP/1.1)"));
         if (options.upstream() != null) {
             out.println("relaying to " + options.upstream());
         }
-        out.println("http://" + authority + "/");
+        out.println("http" + secure + "://" + authority + "/");
         out.flush();
         drained.await();
     }
@@ -135,19 +155,22 @@ public final class ExampleServer {
      * {@link WarmUp embedded channel} of its own, with meters and a printer that go nowhere.
      */
     Channel bind() throws InterruptedException {
-        WarmUp.run(initializer(new GracefulDrain(READINESS_PATH), new PrintStream(OutputStream.nullOutputStream())));
+        WarmUp.run(initializer(new GracefulDrain(READINESS_PATH), new PrintStream(OutputStream.nullOutputStream()), null));
         return new ServerBootstrap()
                 .group(group)
                 .channel(options.transport().serverChannel())
                 .handler(new AcceptFailures(out)) // out of file descriptors: one line, a pause, and accepting again
-                .childHandler(initializer(drain, out))
+                .childHandler(initializer(drain, out, tls))
                 .bind(options.host(), options.port())
                 .sync()
                 .channel();
     }
 
-    /** Each connection's pipeline: joining {@code drain}, counted in meters of its own, printing to {@code printed}. */
-    private ChannelInitializer<Channel> initializer(GracefulDrain drain, PrintStream printed) {
+    /**
+     * Each connection's pipeline: joining {@code drain}, counted in meters of its own, printing to {@code printed};
+     * with {@code tls}, HTTP/2 or HTTP/1.1 by ALPN ({@link Http2ServerPipeline#configureTls}).
+     */
+    private ChannelInitializer<Channel> initializer(GracefulDrain drain, PrintStream printed, @Nullable SslContext tls) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)
                 .subprotocols(EchoHandler.PLAYGROUND) // chosen when a client asks for it: the playground's close commands
@@ -163,10 +186,15 @@ public final class ExampleServer {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
-        ClosePrinter printer = new ClosePrinter(printed);
+        ClosePrinter printer = new ClosePrinter(printed, tls != null);
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    Http2ServerPipeline.configureTls(ch.pipeline(), tls, protocol, close, limits,
+                            () -> new ChannelHandler[] {metrics, page, EchoHandler.INSTANCE, printer});
+                    return;
+                }
                 ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
                         metrics, page, EchoHandler.INSTANCE, printer);
             }
