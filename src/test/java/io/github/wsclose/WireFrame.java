@@ -122,6 +122,25 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
      * @throws EOFException      if the stream ends inside the frame
      */
     static @Nullable WireFrame readServerFrame(InputStream in, int allowedRsv, int maxPayload) throws IOException {
+        return read(in, allowedRsv, maxPayload, false);
+    }
+
+    /**
+     * Reads one frame as a client must write it: masked (§5.3), with a minimal length field, RSV
+     * bits only among {@code allowedRsv}, control frames final and at most 125 bytes, no close
+     * payload of 1 byte, at most {@code maxPayload} bytes; the payload is returned unmasked.
+     *
+     * @return the frame, or null if the stream ended before it began
+     * @throws ProtocolException if the frame breaks one of those rules
+     * @throws EOFException      if the stream ends inside the frame
+     */
+    static @Nullable WireFrame readClientFrame(InputStream in, int allowedRsv, int maxPayload) throws IOException {
+        return read(in, allowedRsv, maxPayload, true);
+    }
+
+    /** Reads one frame from a client ({@code fromClient}: masked) or from a server (unmasked), checking the rules of both. */
+    private static @Nullable WireFrame read(InputStream in, int allowedRsv, int maxPayload, boolean fromClient) throws IOException {
+        String sender = fromClient ? "client" : "server";
         int b0 = in.read();
         if (b0 < 0) {
             return null;
@@ -130,9 +149,9 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
         if ((b0 >> 4 & 7 & ~allowedRsv) != 0) {
             throw new ProtocolException("RSV bits set without an extension: 0x" + Integer.toHexString(b0));
         }
-        if ((b1 & 0x80) != 0) {
-            // a server MUST NOT mask any frames that it sends to the client (§5.1)
-            throw new ProtocolException("masked frame from the server");
+        // a client MUST mask all frames that it sends (§5.3); a server MUST NOT mask any (§5.1)
+        if ((b1 & 0x80) == 0 == fromClient) {
+            throw new ProtocolException((fromClient ? "unmasked frame from the " : "masked frame from the ") + sender);
         }
         long length = b1 & 0x7F;
         if (length >= 126) {
@@ -147,61 +166,9 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
             }
         }
         if (length > maxPayload) {
-            throw new ProtocolException("frame of " + length + " bytes from the server (expected: <= " + maxPayload + ")");
+            throw new ProtocolException("frame of " + length + " bytes from the " + sender + " (expected: <= " + maxPayload + ")");
         }
-        byte[] payload = in.readNBytes((int) length);
-        if (payload.length < length) {
-            throw new EOFException("stream ended inside a frame: " + payload.length + " of " + length + " payload bytes");
-        }
-        WireFrame frame = new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF, payload);
-        // control frames MUST NOT be fragmented and MUST have a payload of 125 bytes or less (§5.5)
-        if (frame.isControl() && (!frame.fin() || length > 125)) {
-            throw new ProtocolException("malformed control frame from the server: " + frame);
-        }
-        // a close frame body MUST start with a 2-byte status code (§5.5.1)
-        if (frame.opcode() == CLOSE && length == 1) {
-            throw new ProtocolException("close frame payload of 1 byte from the server (expected: 0 or >= 2)");
-        }
-        return frame;
-    }
-
-    /**
-     * Reads one frame as a client must write it: masked (§5.3), with a minimal length field, RSV
-     * bits only among {@code allowedRsv}, control frames final and at most 125 bytes, at most
-     * {@code maxPayload} bytes; the payload is returned unmasked.
-     *
-     * @return the frame, or null if the stream ended before it began
-     * @throws ProtocolException if the frame breaks one of those rules
-     * @throws EOFException      if the stream ends inside the frame
-     */
-    static @Nullable WireFrame readClientFrame(InputStream in, int allowedRsv, int maxPayload) throws IOException {
-        int b0 = in.read();
-        if (b0 < 0) {
-            return null;
-        }
-        int b1 = readByte(in);
-        if ((b0 >> 4 & 7 & ~allowedRsv) != 0) {
-            throw new ProtocolException("RSV bits set without an extension: 0x" + Integer.toHexString(b0));
-        }
-        if ((b1 & 0x80) == 0) {
-            // a client MUST mask all frames that it sends to the server (§5.3)
-            throw new ProtocolException("unmasked frame from the client");
-        }
-        long length = b1 & 0x7F;
-        if (length >= 126) {
-            int bytes = length == 126 ? 2 : 8;
-            length = 0;
-            for (int i = 0; i < bytes; i++) {
-                length = length << 8 | readByte(in);
-            }
-            if (length < (bytes == 2 ? 126 : 0x10000)) {
-                throw new ProtocolException("length " + length + " not in its minimal form");
-            }
-        }
-        if (length > maxPayload) {
-            throw new ProtocolException("frame of " + length + " bytes from the client (expected: <= " + maxPayload + ")");
-        }
-        byte[] mask = in.readNBytes(4);
+        byte[] mask = fromClient ? in.readNBytes(4) : new byte[4];
         byte[] payload = in.readNBytes((int) length);
         if (mask.length < 4 || payload.length < length) {
             throw new EOFException("stream ended inside a frame: " + payload.length + " of " + length + " payload bytes");
@@ -210,8 +177,13 @@ record WireFrame(boolean fin, int rsv, int opcode, byte[] payload) {
             payload[i] ^= mask[i % 4];
         }
         WireFrame frame = new WireFrame((b0 & 0x80) != 0, b0 >> 4 & 7, b0 & 0xF, payload);
+        // control frames MUST NOT be fragmented and MUST have a payload of 125 bytes or less (§5.5)
         if (frame.isControl() && (!frame.fin() || length > 125)) {
-            throw new ProtocolException("malformed control frame from the client: " + frame);
+            throw new ProtocolException("malformed control frame from the " + sender + ": " + frame);
+        }
+        // a close frame body MUST start with a 2-byte status code (§5.5.1)
+        if (frame.opcode() == CLOSE && length == 1) {
+            throw new ProtocolException("close frame payload of 1 byte from the " + sender + " (expected: 0 or >= 2)");
         }
         return frame;
     }
