@@ -304,8 +304,8 @@ class RelayTest {
         }
     }
 
-    /** A relay on 127.0.0.1 to {@code upstream}, with the defaults on both hops. */
-    private static TestServer relayTo(URI upstream) {
+    /** A relay on 127.0.0.1 to {@code upstream}, with the defaults on both hops; {@link GatewayComparisonTest} starts its relay here too. */
+    static TestServer relayTo(URI upstream) {
         return relayTo(upstream, ServerOptions.DEFAULTS, ClientOptions.DEFAULTS);
     }
 
