@@ -2,7 +2,9 @@ package io.github.wsclose;
 
 import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.wsclose.example.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,11 @@ class DirectMemoryExhaustionTest {
 
     @Test
     void serverOutOfDirectMemoryServesAgainOnceTheFloodEnds() throws Exception {
+        // On io_uring, Netty 4.2.18 allocates a read's buffer when it submits the read, outside every pipeline: when
+        // direct memory runs out there, the error ends the event loop's thread, and its connections are neither served
+        // nor reported again (docs/transports.md). Nothing this library can catch; the test stands on NIO and epoll.
+        assumeTrue(TestTransport.transport() != Transport.IO_URING,
+                "io_uring: an allocation that fails when a read is submitted ends the event loop (docs/transports.md)");
         try (ExampleServerProcess server = ExampleServerProcess.startWhereDirectMemoryRunsOut(
                 List.of("-Xmx64m", "-XX:MaxDirectMemorySize=16m"), "--port", "0", "--max-message-bytes", "16777216")) {
             List<RawClient> flood = new ArrayList<>();
