@@ -16,8 +16,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -82,6 +85,8 @@ public final class ExampleServer {
     private final PrintStream out;
     private final EventLoopGroup group;
     private final GracefulDrain drain = new GracefulDrain(READINESS_PATH); // every connection joins it
+    // every accepted connection, WebSocket or not (a health check's), to close before the event loops stop
+    private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private @Nullable SslContext tls; // with --tls: HTTPS and WSS, HTTP/2 or HTTP/1.1 by ALPN
 
     ExampleServer(ExampleOptions options, PrintStream out) {
@@ -160,7 +165,7 @@ public final class ExampleServer {
                 .group(group)
                 .channel(options.transport().serverChannel())
                 .handler(new AcceptFailures(out)) // out of file descriptors: one line, a pause, and accepting again
-                .childHandler(initializer(drain, out, tls))
+                .childHandler(counted(initializer(drain, out, tls)))
                 .bind(options.host(), options.port())
                 .sync()
                 .channel();
@@ -242,8 +247,22 @@ public final class ExampleServer {
             out.println("drain interrupted");
         }
         server.close().syncUninterruptibly(); // open until now: a load balancer that had not noticed got a 503 to retry
+        // what the drain does not hold (HTTP connections, refused upgrades) closes now, not while its event loop stops:
+        // io_uring would complete such a close after its loop ended, and Netty logs the task it can no longer run
+        accepted.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         out.flush();
+    }
+
+    /** {@code connections}, for a channel that first joins {@link #accepted}. */
+    private ChannelInitializer<Channel> counted(ChannelInitializer<Channel> connections) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                accepted.add(ch); // leaves the group when it closes
+                ch.pipeline().addLast(connections);
+            }
+        };
     }
 
     /** HOST:PORT, with an IPv6 address in brackets. */
