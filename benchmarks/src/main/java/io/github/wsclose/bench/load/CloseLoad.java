@@ -14,11 +14,17 @@ import org.HdrHistogram.Histogram;
  * (1000 "load"), and measures close handshakes per second and the latency from each close frame
  * sent until TCP closed (p50, p99, max). Finally it opens D connections to our server and drains
  * them with {@code GracefulDrain} (1012 SERVICE_RESTART): time until all closed, and how many
- * closed cleanly.
+ * closed cleanly. With {@code --http 2} the three are our server over HTTP/2
+ * ({@code Http2ServerPipeline}, cleartext with prior knowledge, each WebSocket an extended CONNECT
+ * stream, {@code --streams-per-connection} of them on each HTTP/2 connection) and two of our servers
+ * over HTTP/1.1 with the same settings (what {@code Http2ServerPipeline} gives an HTTP/1.1
+ * connection); the latency of a stream runs from its close frame until the stream ended (both
+ * END_STREAMs), the HTTP/2 connections are closed after their last stream, and there is no drain.
  *
  * <pre>
  * java -cp target/benchmarks.jar io.github.wsclose.bench.load.CloseLoad
  *     [--connections 2000] [--rounds 7] [--warmup 2] [--drain 10000] [--concurrency 256] [--timeout-ms 60000]
+ *     [--http 1] [--streams-per-connection 8]
  * </pre>
  *
  * <p>Exits with 0 when every connection opened and closed cleanly, 1 otherwise, and 2 on bad
@@ -30,7 +36,7 @@ public final class CloseLoad {
     private static final int DRAIN_CODE = 1012; // SERVICE_RESTART
     private static final long DRAIN_DEADLINE_MILLIS = 10_000;
     private static final Map<String, Long> DEFAULTS = Map.of("connections", 2000L, "rounds", 7L, "warmup", 2L,
-            "drain", 10_000L, "concurrency", 256L, "timeout-ms", 60_000L);
+            "drain", 10_000L, "concurrency", 256L, "timeout-ms", 60_000L, "http", 1L, "streams-per-connection", 8L);
 
     private final LoadOptions options;
     private final LoadClient client;
@@ -44,12 +50,16 @@ public final class CloseLoad {
     public static void main(String[] args) throws Exception {
         LoadOptions options = LoadOptions.parseOrExit(args, DEFAULTS);
         int problems;
-        try (ServerProcess server = new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(),
-                "ours", "stock", "stock");
+        boolean http2 = options.http2();
+        try (ServerProcess server = http2
+                        ? new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(), "ours-h2", "ours-h1", "ours-h1")
+                        : new ServerProcess(options.transport(), Runtime.getRuntime().availableProcessors(), "ours", "stock", "stock");
                 LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             CloseLoad load = new CloseLoad(options, client);
             load.closeRounds(server);
-            if (options.intValue("drain") > 0) {
+            if (options.intValue("drain") > 0 && http2) {
+                System.out.println("graceful drain: not run with --http 2 (it drains the first server's TCP connections)");
+            } else if (options.intValue("drain") > 0) {
                 load.drain(server);
             }
             problems = load.problems;
@@ -65,17 +75,22 @@ public final class CloseLoad {
         int rounds = Math.max(1, options.intValue("rounds"));
         System.out.printf(Locale.ROOT, "close handshakes: %d connections a round, %d warm-up and %d measured rounds per server, %d cores%n",
                 options.intValue("connections"), warmup, rounds, Runtime.getRuntime().availableProcessors());
+        if (options.http2()) {
+            System.out.printf(Locale.ROOT, "  h2: our server over HTTP/2, %d WebSocket streams per connection; h1, h1-2: ours over HTTP/1.1%n",
+                    options.intValue("streams-per-connection"));
+        }
         System.out.printf(Locale.ROOT, "  %-7s %-7s %7s %10s %9s %9s %9s %7s%n",
                 "server", "round", "opened", "closes/s", "p50 ms", "p99 ms", "max ms", "clean");
-        List<Totals> servers = List.of(new Totals("ours", server.port(0)), new Totals("stock", server.port(1)),
-                new Totals("stock-2", server.port(2)));
+        List<Totals> servers = options.http2()
+                ? List.of(new Totals("h2", server.port(0)), new Totals("h1", server.port(1)), new Totals("h1-2", server.port(2)))
+                : List.of(new Totals("ours", server.port(0)), new Totals("stock", server.port(1)), new Totals("stock-2", server.port(2)));
         for (int round = 1; round <= warmup + rounds; round++) {
             boolean measured = round > warmup;
             String label = measured ? Integer.toString(round - warmup) : "warm-up";
             for (int i = 0; i < servers.size(); i++) {
                 // rotate which server goes first, so that none always runs on a warmer machine
                 Totals totals = servers.get((round + i) % servers.size());
-                Round result = closeRound(totals.port);
+                Round result = closeRound(totals.port, options.http2() && totals == servers.get(0));
                 result.print(totals.name, label);
                 if (measured) {
                     totals.add(result);
@@ -86,17 +101,19 @@ public final class CloseLoad {
         servers.forEach(Totals::print);
         Totals stock = servers.get(1);
         for (Totals other : List.of(servers.get(0), servers.get(2))) {
-            System.out.printf(Locale.ROOT, "ratio %s/stock: throughput %.2fx, p50 latency %.2fx, p99 latency %.2fx%s%n",
-                    other.name, other.medianThroughput() / stock.medianThroughput(),
+            System.out.printf(Locale.ROOT, "ratio %s/%s: throughput %.2fx, p50 latency %.2fx, p99 latency %.2fx%s%n",
+                    other.name, stock.name, other.medianThroughput() / stock.medianThroughput(),
                     other.latency.getValueAtPercentile(50) / (double) stock.latency.getValueAtPercentile(50),
                     other.latency.getValueAtPercentile(99) / (double) stock.latency.getValueAtPercentile(99),
-                    other == servers.get(2) ? " (A/A: two identical stock servers, the noise)" : "");
+                    other == servers.get(2) ? " (A/A: two identical " + stock.name + " servers, the noise)" : "");
         }
     }
 
-    private Round closeRound(int port) throws InterruptedException {
+    private Round closeRound(int port, boolean http2) throws InterruptedException {
         int connections = options.intValue("connections");
-        List<ClientConnection> open = client.open(port, connections, options.longValue("timeout-ms"));
+        List<ClientConnection> open = http2
+                ? client.openOverHttp2(port, connections, options.intValue("streams-per-connection"), options.longValue("timeout-ms"))
+                : client.open(port, connections, options.longValue("timeout-ms"));
         long start = System.nanoTime();
         for (ClientConnection connection : open) {
             connection.startClose(CLOSE_CODE, "load");

@@ -19,7 +19,12 @@ import org.HdrHistogram.Histogram;
  * first, keeps W text messages of S bytes in flight on every connection for a fixed time. With
  * {@code --relay 1} the three are a {@code WebSocketRelay} in front of our server (both in one JVM,
  * on the same event loops) and two of our servers reached directly, so the ratios are those of
- * the relay to a direct connection, with the A/A pair of the direct ones beside them.
+ * the relay to a direct connection, with the A/A pair of the direct ones beside them. With
+ * {@code --http 2} the three are our server over HTTP/2 ({@code Http2ServerPipeline}, cleartext
+ * with prior knowledge, each WebSocket an extended CONNECT stream, {@code --streams-per-connection}
+ * of them on each HTTP/2 connection) and two of our servers over HTTP/1.1 with the same settings
+ * (what {@code Http2ServerPipeline} gives an HTTP/1.1 connection): C WebSockets each, so the
+ * ratios are those of HTTP/2 to HTTP/1.1 for the same number of WebSockets.
  * For each round it measures messages per second, the round trip of every message (p50, p99), and
  * the server JVM's CPU time per message (all its threads, from the operating system), which shows
  * the cost even when the client saturates first.
@@ -27,7 +32,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * java -cp target/benchmarks.jar io.github.wsclose.bench.load.EchoLoad
  *     [--connections 64] [--size 64] [--window 16] [--rounds 7] [--warmup 2] [--round-ms 3000] [--threads 1]
- *     [--concurrency 64] [--timeout-ms 60000] [--relay 0]
+ *     [--concurrency 64] [--timeout-ms 60000] [--relay 0] [--http 1] [--streams-per-connection 8]
  * </pre>
  *
  * <p>{@code --threads} is the number of event loop threads of each server (1: the server works on
@@ -36,8 +41,10 @@ import org.HdrHistogram.Histogram;
  */
 public final class EchoLoad {
 
-    private static final Map<String, Long> DEFAULTS = Map.of("connections", 64L, "size", 64L, "window", 16L,
-            "rounds", 7L, "warmup", 2L, "round-ms", 3000L, "threads", 1L, "concurrency", 64L, "timeout-ms", 60_000L, "relay", 0L);
+    private static final Map<String, Long> DEFAULTS = Map.ofEntries(Map.entry("connections", 64L), Map.entry("size", 64L),
+            Map.entry("window", 16L), Map.entry("rounds", 7L), Map.entry("warmup", 2L), Map.entry("round-ms", 3000L),
+            Map.entry("threads", 1L), Map.entry("concurrency", 64L), Map.entry("timeout-ms", 60_000L), Map.entry("relay", 0L),
+            Map.entry("http", 1L), Map.entry("streams-per-connection", 8L));
 
     private EchoLoad() {
     }
@@ -49,20 +56,31 @@ public final class EchoLoad {
                 .writeBytes("x".repeat(options.intValue("size")).getBytes(StandardCharsets.US_ASCII)));
         int problems = 0;
         boolean relay = options.longValue("relay") != 0;
-        String baseline = relay ? "ours" : "stock"; // what the first server is compared with, twice for the A/A pair
+        boolean http2 = options.http2();
+        if (relay && http2) {
+            System.err.println("--relay 1 and --http 2 compare different things: choose one");
+            System.exit(2);
+        }
+        // what the first server is compared with, twice for the A/A pair
+        String baseline = relay ? "ours" : http2 ? "ours-h1" : "stock";
         try (ServerProcess oursProcess = relay
                         ? new ServerProcess(options.transport(), options.intValue("threads"), "ours", "ours-relay")
-                        : new ServerProcess(options.transport(), options.intValue("threads"), "ours");
+                        : new ServerProcess(options.transport(), options.intValue("threads"), http2 ? "ours-h2" : "ours");
                 ServerProcess stockProcess = new ServerProcess(options.transport(), options.intValue("threads"), baseline);
                 ServerProcess stockAgainProcess = new ServerProcess(options.transport(), options.intValue("threads"), baseline);
                 LoadClient client = new LoadClient(options.transport(), options.intValue("concurrency"))) {
             List<Server> servers = relay
                     ? List.of(new Server("relay", oursProcess, 1), new Server("direct", stockProcess, 0),
                             new Server("direct-2", stockAgainProcess, 0))
+                    : http2
+                    ? List.of(new Server("h2", oursProcess, 0), new Server("h1", stockProcess, 0), new Server("h1-2", stockAgainProcess, 0))
                     : List.of(new Server("ours", oursProcess, 0), new Server("stock", stockProcess, 0),
                             new Server("stock-2", stockAgainProcess, 0));
             for (Server server : servers) {
-                server.connections = client.open(server.process.port(server.port), connections, options.longValue("timeout-ms"));
+                int port = server.process.port(server.port);
+                server.connections = server == servers.get(0) && http2
+                        ? client.openOverHttp2(port, connections, options.intValue("streams-per-connection"), options.longValue("timeout-ms"))
+                        : client.open(port, connections, options.longValue("timeout-ms"));
                 problems += connections - server.connections.size();
             }
             System.out.printf(Locale.ROOT, "echo: %s, %d cores%n", options, Runtime.getRuntime().availableProcessors());

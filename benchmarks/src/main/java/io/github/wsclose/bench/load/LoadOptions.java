@@ -1,5 +1,6 @@
 package io.github.wsclose.bench.load;
 
+import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.example.Transport;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -7,7 +8,9 @@ import java.util.Map;
 /**
  * Command-line options of the load tools: {@code --name value} pairs of whole numbers, each with a
  * default, and {@code --transport nio|epoll|io_uring} (by default the best one available here) for
- * the client's and the server's event loops. Immutable.
+ * the client's and the server's event loops. Where a tool has them, {@code --http} is 1 or 2 (our
+ * server over HTTP/2 beside ours over HTTP/1.1) and {@code --streams-per-connection} is 1 to
+ * {@value Http2ServerPipeline#MAX_CONCURRENT_STREAMS}. Immutable.
  */
 final class LoadOptions {
 
@@ -22,8 +25,8 @@ final class LoadOptions {
     /**
      * Parses {@code args} against {@code defaults} (option name without dashes → default value).
      *
-     * @throws IllegalArgumentException for an unknown option, a missing value, a value below 0, or a
-     *                                  transport that is unknown or not available here
+     * @throws IllegalArgumentException for an unknown option, a missing value, a value below 0 or out of
+     *                                  its option's range, or a transport that is unknown or not available here
      */
     static LoadOptions parse(String[] args, Map<String, Long> defaults) {
         Map<String, Long> values = new LinkedHashMap<>(defaults);
@@ -51,7 +54,16 @@ final class LoadOptions {
             }
             values.put(name, value);
         }
+        requireRange(values, "http", 1, 2);
+        requireRange(values, "streams-per-connection", 1, Http2ServerPipeline.MAX_CONCURRENT_STREAMS);
         return new LoadOptions(values, transport);
+    }
+
+    private static void requireRange(Map<String, Long> values, String name, long min, long max) {
+        Long value = values.get(name);
+        if (value != null && (value < min || value > max)) {
+            throw new IllegalArgumentException("--" + name + " " + value + " (expected: " + min + " to " + max + ")");
+        }
     }
 
     /** Same as {@link #parse(String[], Map)}, but prints what is wrong and exits with 2 on bad arguments. */
@@ -77,6 +89,11 @@ final class LoadOptions {
             throw new IllegalArgumentException("no option --" + name);
         }
         return value;
+    }
+
+    /** Whether {@code --http 2} asks for our server over HTTP/2 beside ours over HTTP/1.1. */
+    boolean http2() {
+        return longValue("http") == 2;
     }
 
     /** The transport of the client's event loops and of the server processes' ones. */

@@ -6,6 +6,7 @@ import io.github.wsclose.ClosingHandshakeConfig;
 import io.github.wsclose.DrainNotice;
 import io.github.wsclose.DrainPlan;
 import io.github.wsclose.GracefulDrain;
+import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.ServerProtection;
@@ -225,8 +226,29 @@ public final class LoadServer {
                 if (upstream == null) {
                     throw new IllegalStateException("ours-relay needs an ours server named before it");
                 }
-                WebSocketRelay.configure(ch.pipeline(), RELAY_PROTOCOL, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS,
+                WebSocketRelay.configure(ch.pipeline(), PATH_ONLY, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS,
                         RelayConfig.to(upstream));
+            }
+        },
+        /**
+         * {@link Http2ServerPipeline} over cleartext HTTP/2 with prior knowledge, with the default options: each
+         * WebSocket an extended CONNECT stream (RFC 8441), the same echo on each stream.
+         */
+        OURS_H2 {
+            @Override
+            void configure(SocketChannel ch) {
+                Http2ServerPipeline.configure(ch.pipeline(), PATH_ONLY, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS,
+                        () -> new ChannelHandler[] {Echo.INSTANCE});
+            }
+        },
+        /**
+         * {@link ServerPipeline} with the settings and options of {@code ours-h2}: what {@link Http2ServerPipeline}
+         * gives a connection on which ALPN chose HTTP/1.1, so that the two differ only in the HTTP version.
+         */
+        OURS_H1 {
+            @Override
+            void configure(SocketChannel ch) {
+                ServerPipeline.configure(ch.pipeline(), PATH_ONLY, ClosingHandshakeConfig.server(), ServerOptions.DEFAULTS, Echo.INSTANCE);
             }
         },
         /** The same, with the {@link CloseReport}s counted for the {@code reports} command. */
@@ -301,7 +323,8 @@ public final class LoadServer {
             }
         };
 
-        private static final WebSocketServerProtocolConfig RELAY_PROTOCOL = WebSocketServerProtocolConfig.newBuilder()
+        /** Netty's settings with the path only, those of the relay and of the HTTP/2 comparison. */
+        private static final WebSocketServerProtocolConfig PATH_ONLY = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(PATH)
                 .build();
 
