@@ -132,6 +132,9 @@ final class LoadClient implements AutoCloseable {
             AtomicInteger open = new AtomicInteger(onThisConnection);
             for (int i = 0; i < onThisConnection; i++) {
                 if (!inFlight.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    if (open.addAndGet(i - onThisConnection) == 0) {
+                        connect.channel().close(); // none of its streams was opened
+                    }
                     break opening;
                 }
                 ClientConnection connection = new ClientConnection();
