@@ -39,8 +39,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -179,6 +182,20 @@ final class H2Client implements AutoCloseable {
         return stream;
     }
 
+    /**
+     * Connects with cleartext HTTP/2 and opens a WebSocket at {@link TestServer#PATH}, the one
+     * stream of that connection, as the tests' {@link WebSocketPeer}; closing it closes the connection.
+     */
+    static WebSocketPeer webSocketPeer(SocketAddress server) throws Exception {
+        H2Client client = connect(server);
+        try {
+            return new StreamPeer(client, client.openWebSocket());
+        } catch (Exception | Error e) {
+            client.close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         connection.close().syncUninterruptibly();
@@ -199,6 +216,7 @@ final class H2Client implements AutoCloseable {
         private final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
         private final InputStream in = new Received();
         private @Nullable Http2StreamChannel channel;
+        private volatile Duration readTimeout = Duration.ofSeconds(TestServer.TIMEOUT_SECONDS);
 
         /** The server's response headers. */
         CompletableFuture<Http2Headers> response() {
@@ -213,6 +231,11 @@ final class H2Client implements AutoCloseable {
         /** Completes with the error code of the server's RST_STREAM. */
         CompletableFuture<Long> reset() {
             return reset;
+        }
+
+        /** From now on, each read of the server's bytes waits at most {@code timeout} ({@value TestServer#TIMEOUT_SECONDS} s until then). */
+        void readTimeout(Duration timeout) {
+            readTimeout = timeout;
         }
 
         /** The stream's channel on the client. */
@@ -308,7 +331,7 @@ final class H2Client implements AutoCloseable {
             received.add(END);
         }
 
-        /** The server's bytes, blocking up to {@link TestServer#TIMEOUT_SECONDS} for each chunk. */
+        /** The server's bytes, blocking up to the read timeout for each chunk. */
         private final class Received extends InputStream {
             private byte[] chunk = new byte[0];
             private int at;
@@ -318,9 +341,10 @@ final class H2Client implements AutoCloseable {
             public int read() throws IOException {
                 while (!done && at == chunk.length) {
                     try {
-                        byte[] next = received.poll(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                        Duration timeout = readTimeout;
+                        byte[] next = received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
                         if (next == null) {
-                            throw new InterruptedIOException("nothing from the server within " + TestServer.TIMEOUT_SECONDS + " s");
+                            throw new SocketTimeoutException("nothing from the server within " + timeout.toMillis() + " ms");
                         }
                         done = next == END;
                         chunk = next;
@@ -331,6 +355,111 @@ final class H2Client implements AutoCloseable {
                     }
                 }
                 return done ? -1 : chunk[at++] & 0xFF;
+            }
+        }
+    }
+
+    /**
+     * A {@link WebSocketPeer} on one stream: bytes go in DATA frames, its orderly end is END_STREAM
+     * and its reset RST_STREAM(CANCEL). When it reads the server's END_STREAM it ends its own side
+     * too, unless it did already, as a peer whose TCP socket the server closed has nothing left to
+     * wait for; so the server's stream closes without waiting for the close timeout.
+     */
+    private static final class StreamPeer implements WebSocketPeer {
+
+        private final H2Client client;
+        private final Stream stream;
+        private final Random random = new Random(8441);
+        private @Nullable IOException writeFailure;
+        private boolean outputEnded;
+
+        StreamPeer(H2Client client, Stream stream) {
+            this.client = client;
+            this.stream = stream;
+        }
+
+        @Override
+        public StreamPeer readTimeout(Duration timeout) {
+            stream.readTimeout(timeout);
+            return this;
+        }
+
+        @Override
+        public byte[] masked(WireFrame frame) {
+            return frame.masked(random.nextInt());
+        }
+
+        @Override
+        public void sendRaw(byte[] bytes) throws IOException {
+            write(bytes, false);
+        }
+
+        @Override
+        public void sendKeepingFailure(List<WireFrame> frames) {
+            try {
+                send(frames);
+            } catch (IOException e) {
+                if (writeFailure == null) {
+                    writeFailure = e;
+                }
+            }
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            write(new byte[0], true);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            try {
+                stream.reset(Http2Error.CANCEL);
+            } catch (Exception e) {
+                throw new IOException("cannot reset the stream", e);
+            }
+        }
+
+        @Override
+        public @Nullable WireFrame readFrame() throws IOException {
+            return stream.nextFrame();
+        }
+
+        @Override
+        public RawClient.TcpEnd end() {
+            if (!stream.ended().isDone()) {
+                return RawClient.TcpEnd.RESET; // RST_STREAM, before any END_STREAM
+            }
+            if (!outputEnded && !stream.reset().isDone()) {
+                try {
+                    shutdownOutput();
+                } catch (IOException closedMeanwhile) {
+                    // the server reset the stream in the meantime: nothing to end
+                }
+            }
+            return RawClient.TcpEnd.EOF;
+        }
+
+        @Override
+        public @Nullable IOException writeFailure() {
+            return writeFailure;
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
+
+        private void write(byte[] bytes, boolean endStream) throws IOException {
+            try {
+                stream.send(bytes, endStream);
+                outputEnded |= endStream;
+            } catch (IOException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted");
+            } catch (Exception e) {
+                throw new IOException("cannot write on the stream: " + e, e);
             }
         }
     }
