@@ -187,9 +187,21 @@ final class H2Client implements AutoCloseable {
      * stream of that connection, as the tests' {@link WebSocketPeer}; closing it closes the connection.
      */
     static WebSocketPeer webSocketPeer(SocketAddress server) throws Exception {
+        return webSocketPeer(server, true);
+    }
+
+    /**
+     * Same; unless {@code reading}, the stream reads nothing ({@link Stream#stopReading()}) until
+     * {@link WebSocketPeer#drainUntilClosed()}: what the server sends stays in flow control.
+     */
+    static WebSocketPeer webSocketPeer(SocketAddress server, boolean reading) throws Exception {
         H2Client client = connect(server);
         try {
-            return new StreamPeer(client, client.openWebSocket());
+            Stream stream = client.openWebSocket();
+            if (!reading) {
+                stream.stopReading();
+            }
+            return new StreamPeer(client, stream);
         } catch (Exception | Error e) {
             client.close();
             throw e;
@@ -286,6 +298,15 @@ final class H2Client implements AutoCloseable {
         /** The next frame the server wrote; null once its side of the stream ended or was reset. */
         @Nullable WireFrame nextFrame() throws IOException {
             return WireFrame.readServerFrame(in, 0, 1 << 20);
+        }
+
+        /** Reads and discards the server's bytes until its side ended or was reset; returns how many there were. */
+        long bytesUntilEnd() throws IOException {
+            long total = 0;
+            while (in.read() >= 0) {
+                total++;
+            }
+            return total;
         }
 
         /** The frames the server writes until its side ends. */
@@ -442,6 +463,12 @@ final class H2Client implements AutoCloseable {
         @Override
         public @Nullable IOException writeFailure() {
             return writeFailure;
+        }
+
+        @Override
+        public long drainUntilClosed() throws IOException {
+            stream.startReading();
+            return stream.bytesUntilEnd();
         }
 
         @Override

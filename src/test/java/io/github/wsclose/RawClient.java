@@ -218,7 +218,8 @@ final class RawClient implements WebSocketPeer {
     }
 
     /** Reads and discards bytes until the server closes TCP (a reset counts as closed); returns how many there were. */
-    long drainUntilClosed() throws IOException {
+    @Override
+    public long drainUntilClosed() throws IOException {
         long total = 0;
         byte[] buffer = new byte[8192];
         try {

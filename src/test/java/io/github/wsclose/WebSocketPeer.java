@@ -88,6 +88,9 @@ interface WebSocketPeer extends AutoCloseable {
     /** The first write that {@link #sendKeepingFailure(List)} kept, or null. */
     @Nullable IOException writeFailure();
 
+    /** Reads and discards bytes until the server ends the connection (a reset counts as ended); returns how many there were. */
+    long drainUntilClosed() throws IOException;
+
     /**
      * Reads until {@code count} data frames have been read, or a close frame or the end of the
      * connection comes first, and returns every frame read.
@@ -147,6 +150,14 @@ interface WebSocketPeer extends AutoCloseable {
         /** Opens a WebSocket at {@link TestServer#PATH} on {@code server}, which serves this version. */
         WebSocketPeer connect(TestServer server) throws Exception {
             return this == HTTP_1_1 ? RawClient.upgrade(server.port()) : H2Client.webSocketPeer(server.address());
+        }
+
+        /**
+         * Same, for a peer that reads nothing until {@link #drainUntilClosed()}: over TCP, with a receive
+         * buffer of 4 KiB; over HTTP/2, a stream whose flow-control window (64 KiB) is not given back.
+         */
+        WebSocketPeer connectWithoutReading(TestServer server) throws Exception {
+            return this == HTTP_1_1 ? RawClient.upgrade(server.port(), 4 * 1024) : H2Client.webSocketPeer(server.address(), false);
         }
     }
 }
