@@ -201,11 +201,19 @@ final class H2Client implements AutoCloseable {
             if (!reading) {
                 stream.stopReading();
             }
-            return new StreamPeer(client, stream);
+            return new StreamPeer(stream, client);
         } catch (Exception | Error e) {
             client.close();
             throw e;
         }
+    }
+
+    /**
+     * Opens a WebSocket at {@link TestServer#PATH} on a new stream of this connection, as the tests'
+     * {@link WebSocketPeer}; closing it closes the stream (RST_STREAM(CANCEL) if still open), not the connection.
+     */
+    WebSocketPeer webSocketPeer() throws Exception {
+        return new StreamPeer(openWebSocket(), null);
     }
 
     @Override
@@ -388,15 +396,16 @@ final class H2Client implements AutoCloseable {
      */
     private static final class StreamPeer implements WebSocketPeer {
 
-        private final H2Client client;
         private final Stream stream;
+        private final @Nullable H2Client owned;
         private final Random random = new Random(8441);
         private @Nullable IOException writeFailure;
         private boolean outputEnded;
 
-        StreamPeer(H2Client client, Stream stream) {
-            this.client = client;
+        /** A peer on {@code stream}; closing it closes the connection it {@code owned}, if any, else the stream. */
+        StreamPeer(Stream stream, @Nullable H2Client owned) {
             this.stream = stream;
+            this.owned = owned;
         }
 
         @Override
@@ -451,11 +460,8 @@ final class H2Client implements AutoCloseable {
                 return RawClient.TcpEnd.RESET; // RST_STREAM, before any END_STREAM
             }
             if (!outputEnded && !stream.reset().isDone()) {
-                try {
-                    shutdownOutput();
-                } catch (IOException closedMeanwhile) {
-                    // the server reset the stream in the meantime: nothing to end
-                }
+                outputEnded = true;
+                stream.channel().writeAndFlush(new DefaultHttp2DataFrame(true)); // not waited for: a reset meanwhile fails it, harmlessly
             }
             return RawClient.TcpEnd.EOF;
         }
@@ -473,7 +479,11 @@ final class H2Client implements AutoCloseable {
 
         @Override
         public void close() {
-            client.close();
+            if (owned != null) {
+                owned.close();
+            } else {
+                stream.channel().close().awaitUninterruptibly(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
         }
 
         private void write(byte[] bytes, boolean endStream) throws IOException {

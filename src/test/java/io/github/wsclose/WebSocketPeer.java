@@ -159,5 +159,56 @@ interface WebSocketPeer extends AutoCloseable {
         WebSocketPeer connectWithoutReading(TestServer server) throws Exception {
             return this == HTTP_1_1 ? RawClient.upgrade(server.port(), 4 * 1024) : H2Client.webSocketPeer(server.address(), false);
         }
+
+        /** A group of peers of {@code server}, opened one by one with {@link Group#open()}. */
+        Group group(TestServer server) {
+            return new Group(this, server);
+        }
+    }
+
+    /**
+     * Many peers of one server, opened one by one: over TCP a connection each; over HTTP/2 streams of
+     * connections shared by up to {@link Http2ServerPipeline#MAX_CONCURRENT_STREAMS} of them, as a browser
+     * shares one. Closing it closes every peer and connection. Not thread-safe.
+     */
+    final class Group implements AutoCloseable {
+
+        private final Http http;
+        private final TestServer server;
+        private final List<WebSocketPeer> peers = new ArrayList<>();
+        private final List<H2Client> connections = new ArrayList<>();
+
+        private Group(Http http, TestServer server) {
+            this.http = http;
+            this.server = server;
+        }
+
+        /** Opens one more peer, the next of {@link #peers()}. */
+        WebSocketPeer open() throws Exception {
+            WebSocketPeer peer;
+            if (http == Http.HTTP_1_1) {
+                peer = RawClient.upgrade(server.port());
+            } else {
+                if (peers.size() % Http2ServerPipeline.MAX_CONCURRENT_STREAMS == 0) {
+                    connections.add(H2Client.connect(server.address()));
+                }
+                peer = connections.get(connections.size() - 1).webSocketPeer();
+            }
+            peers.add(peer);
+            return peer;
+        }
+
+        /** The peers opened, in order. */
+        List<WebSocketPeer> peers() {
+            return peers;
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (WebSocketPeer peer : peers) {
+                peer.close();
+            }
+            connections.forEach(H2Client::close);
+        }
     }
 }
