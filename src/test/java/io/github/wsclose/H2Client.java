@@ -390,9 +390,9 @@ final class H2Client implements AutoCloseable {
 
     /**
      * A {@link WebSocketPeer} on one stream: bytes go in DATA frames, its orderly end is END_STREAM
-     * and its reset RST_STREAM(CANCEL). When it reads the server's END_STREAM it ends its own side
-     * too, unless it did already, as a peer whose TCP socket the server closed has nothing left to
-     * wait for; so the server's stream closes without waiting for the close timeout.
+     * and its reset RST_STREAM(CANCEL). When {@link #readFrame()} reaches the server's END_STREAM it
+     * ends its own side too, unless it did already, as a peer whose TCP socket the server closed has
+     * nothing left to wait for; so the server's stream closes without waiting for the close timeout.
      */
     private static final class StreamPeer implements WebSocketPeer {
 
@@ -451,19 +451,17 @@ final class H2Client implements AutoCloseable {
 
         @Override
         public @Nullable WireFrame readFrame() throws IOException {
-            return stream.nextFrame();
+            WireFrame frame = stream.nextFrame();
+            if (frame == null && stream.ended().isDone() && !outputEnded && !stream.reset().isDone()) {
+                outputEnded = true; // the server's END_STREAM read: ours follows, as a closed TCP socket leaves nothing to wait for
+                stream.channel().writeAndFlush(new DefaultHttp2DataFrame(true)); // not waited for: a reset meanwhile fails it, harmlessly
+            }
+            return frame;
         }
 
         @Override
         public RawClient.TcpEnd end() {
-            if (!stream.ended().isDone()) {
-                return RawClient.TcpEnd.RESET; // RST_STREAM, before any END_STREAM
-            }
-            if (!outputEnded && !stream.reset().isDone()) {
-                outputEnded = true;
-                stream.channel().writeAndFlush(new DefaultHttp2DataFrame(true)); // not waited for: a reset meanwhile fails it, harmlessly
-            }
-            return RawClient.TcpEnd.EOF;
+            return stream.ended().isDone() ? RawClient.TcpEnd.EOF : RawClient.TcpEnd.RESET; // RST_STREAM before any END_STREAM
         }
 
         @Override
