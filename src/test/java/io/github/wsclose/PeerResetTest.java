@@ -2,25 +2,27 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.WebSocketPeer.Http;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A peer that resets TCP (an RST: SO_LINGER 0, then close) at each point of the closing
  * handshake: the server fires exactly one report, and says 1006 unless the peer's close frame
- * got through first.
+ * got through first. Over HTTP/2 too, where the reset is RST_STREAM(CANCEL) (RFC 8441 §5).
  */
 @Tag(TestTransport.TAG)
 class PeerResetTest {
 
     private static final ClosingHandshakeConfig CONFIG = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofSeconds(5));
 
-    @Test
-    void resetBeforeAnyCloseFrameIsAnAbnormalRemoteClose() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG)) {
-            RawClient peer = RawClient.upgrade(server.port());
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void resetBeforeAnyCloseFrameIsAnAbnormalRemoteClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             peer.reset();
@@ -34,10 +36,10 @@ class PeerResetTest {
         }
     }
 
-    @Test
-    void resetAfterOurCloseFrameIsAnAbnormalLocalClose() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG)) {
-            RawClient peer = RawClient.upgrade(server.port());
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void resetAfterOurCloseFrameIsAnAbnormalLocalClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             connection.channel().writeAndFlush(new CloseReason(CloseReason.Codes.NORMAL, "bye"));
@@ -55,10 +57,10 @@ class PeerResetTest {
         }
     }
 
-    @Test
-    void resetRightAfterThePeersCloseFrameEndsInOneReport() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG)) {
-            RawClient peer = RawClient.upgrade(server.port());
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void resetRightAfterThePeersCloseFrameEndsInOneReport(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             peer.send(WireFrame.close(4000, "gone"));

@@ -318,6 +318,14 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves over {@code http}: HTTP/1.1 as built so far, or HTTP/2 as {@link #http2(SslContext)} without TLS,
+         * with the same options and test handlers on each stream.
+         */
+        Builder over(WebSocketPeer.Http http) {
+            return http == WebSocketPeer.Http.HTTP_2 ? http2(null) : this;
+        }
+
         /** Netty's local transport instead of TCP. */
         Builder local() {
             this.local = true;
