@@ -170,18 +170,6 @@ public final class Http2ServerPipeline {
                 ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
     }
 
-    /**
-     * Tells which HTTP version carries the WebSocket of {@code channel}: {@code "HTTP/2"} for
-     * a stream's channel, {@code "HTTP/1.1"} for any other.
-     *
-     * @param channel a WebSocket's channel
-     * @return {@code "HTTP/2"} or {@code "HTTP/1.1"}
-     * @throws NullPointerException if {@code channel} is null
-     */
-    public static String httpVersion(Channel channel) {
-        return Objects.requireNonNull(channel, "channel") instanceof Http2StreamChannel ? "HTTP/2" : "HTTP/1.1";
-    }
-
     /** Tells whether the peer of the HTTP/2 connection {@code connection} acknowledged our SETTINGS. */
     static boolean connectProtocolAcknowledged(Channel connection) {
         return connection != null && Boolean.TRUE.equals(connection.attr(CONNECT_PROTOCOL_ACKNOWLEDGED).get());

@@ -189,6 +189,21 @@ class Http2WebSocketTest {
         }
     }
 
+    @Test
+    void metricsTagAStreamsCloseWithHttp2() throws Exception {
+        CloseMeters meters = new CloseMeters();
+        try (TestServer server = TestServer.builder().inFront(() -> meters.handler).http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            H2Client.Stream stream = client.openWebSocket();
+            stream.sendAndEnd(WireFrame.close(1000));
+            assertThat(stream.framesUntilEnd()).containsExactly(WireFrame.close(1000));
+            assertThat(server.nextConnection().report().httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_2);
+
+            assertThat(meters.onlyClose()).isEqualTo(CloseMeters.closeTags("1000", "remote", "true", "peer", CloseReport.HttpVersion.HTTP_2));
+            meters.assertTagsBounded();
+        }
+    }
+
     /** An extended CONNECT that must not become a WebSocket, and the status it gets. */
     record Malformed(String name, int status, Consumer<Http2Headers> change) {
     }
@@ -282,7 +297,6 @@ class Http2WebSocketTest {
                 assertThat(client.alpn()).isEqualTo("h2");
                 H2Client.Stream stream = client.openWebSocket();
                 TestServer.Connection connection = server.nextConnection();
-                assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/2");
                 assertThat(connection.recorder().events()).as("the upgrade event of HTTP/1.1, with the :path")
                         .anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(WebSocketServerProtocolHandler.HandshakeComplete.class,
                                 upgrade -> assertThat(upgrade.requestUri()).isEqualTo(TestServer.PATH)));
@@ -290,7 +304,10 @@ class Http2WebSocketTest {
                 assertThat(stream.nextFrame()).isEqualTo(WireFrame.text("over tls"));
                 stream.sendAndEnd(WireFrame.close(1000));
                 assertThat(stream.framesUntilEnd()).containsExactly(WireFrame.close(1000));
-                assertThat(connection.report().clean()).isTrue();
+                CloseReport report = connection.report();
+                assertThat(report.clean()).isTrue();
+                assertThat(report.httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_2);
+                assertThat(report.toString()).contains(", HTTP/2");
             }
         } finally {
             certificate.delete();
@@ -374,7 +391,6 @@ class Http2WebSocketTest {
                     }
                     assertThat(head.toString()).startsWith("HTTP/1.1 101");
                     TestServer.Connection connection = server.nextConnection();
-                    assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/1.1");
 
                     socket.getOutputStream().write(WireFrame.close(4002, "by upgrade").masked(0x0BAD_F00D));
                     assertThat(WireFrame.readServerFrame(in, 0, 125)).isEqualTo(WireFrame.close(4002));
@@ -382,6 +398,7 @@ class Http2WebSocketTest {
                     CloseReport report = connection.report();
                     assertThat(report.clean()).isTrue();
                     assertThat((int) report.reason().code()).isEqualTo(4002);
+                    assertThat(report.httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_1_1);
                 }
             }
         } finally {
