@@ -209,7 +209,7 @@ class Http2WebSocketTest {
     }
 
     @Test
-    void malformedConnects_answeredWithTheirStatus_neverAWebSocket() throws Exception {
+    void malformedConnects_answeredWithTheirStatus_thenResetWithNoError_neverAWebSocket() throws Exception {
         List<Malformed> cases = List.of(
                 new Malformed("no :protocol", 405, h -> h.remove(Http2Headers.PseudoHeaderName.PROTOCOL.value())),
                 new Malformed("another :protocol", 501, h -> h.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "webtransport")),
@@ -222,11 +222,16 @@ class Http2WebSocketTest {
                 c.change().accept(headers);
                 H2Client.Stream stream = client.open(headers);
                 assertThat(stream.response().get(T, TimeUnit.SECONDS).status().toString()).as(c.name()).isEqualTo(String.valueOf(c.status()));
+                assertThat(stream.ended().get(T, TimeUnit.SECONDS)).as(c.name() + ": the whole answer, END_STREAM").isNull();
+                assertThat(stream.reset().get(T, TimeUnit.SECONDS)).as(c.name() + ": then RST_STREAM(NO_ERROR), RFC 9113 §8.1")
+                        .isEqualTo(Http2Error.NO_ERROR.code());
                 assertThat(stream.channel().closeFuture().await(T, TimeUnit.SECONDS)).as(c.name()).isTrue();
             }
             Http2Headers ended = H2Client.webSocketConnect(TestServer.PATH);
             H2Client.Stream endedAtOnce = client.open(ended, true);
             assertThat(endedAtOnce.response().get(T, TimeUnit.SECONDS).status().toString()).isEqualTo("400");
+            assertThat(endedAtOnce.channel().closeFuture().await(T, TimeUnit.SECONDS)).isTrue();
+            assertThat(endedAtOnce.reset()).as("both sides ended: nothing to reset").isNotDone();
             assertThat(server.connections().size()).as("no WebSocket opened").isZero();
             client.openWebSocket(); // and the connection still serves a good one
             assertThat(server.nextConnection()).isNotNull();
