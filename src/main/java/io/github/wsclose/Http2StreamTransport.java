@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -136,6 +138,14 @@ final class Http2StreamTransport extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelLinger();
+    }
+
+    /**
+     * The HTTP version that carries the WebSocket of {@code channel}, for its report: HTTP/2 for
+     * a stream's channel, HTTP/1.1 for any other (a TCP connection).
+     */
+    static CloseReport.HttpVersion httpVersion(Channel channel) {
+        return channel instanceof Http2StreamChannel ? CloseReport.HttpVersion.HTTP_2 : CloseReport.HttpVersion.HTTP_1_1;
     }
 
     /**

@@ -14,11 +14,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -65,6 +67,7 @@ final class H2Client implements AutoCloseable {
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final CompletableFuture<Http2SettingsFrame> settings = new CompletableFuture<>();
     private final CompletableFuture<Long> goAway = new CompletableFuture<>();
+    private final CompletableFuture<Long> goAwayError = new CompletableFuture<>();
     private final Channel connection;
 
     private H2Client(SocketAddress server, @Nullable SslContext tls) {
@@ -142,6 +145,25 @@ final class H2Client implements AutoCloseable {
     /** Completes with the last stream id of the server's GOAWAY. */
     CompletableFuture<Long> goAway() {
         return goAway;
+    }
+
+    /** Completes with the error code of the server's GOAWAY. */
+    CompletableFuture<Long> goAwayError() {
+        return goAwayError;
+    }
+
+    /** Sends GOAWAY with {@code error}: the client opens no more streams, and those open go on (RFC 9113 §6.8). */
+    void sendGoAway(Http2Error error) throws Exception {
+        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(error)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Lets this client open more concurrent streams than the server's SETTINGS_MAX_CONCURRENT_STREAMS
+     * allows, as a misbehaving client does; call after the server's SETTINGS came.
+     */
+    void ignoreConcurrentStreamLimit() throws Exception {
+        connection.eventLoop().submit(() -> connection.pipeline().get(Http2FrameCodec.class).connection().local()
+                .maxActiveStreams(Integer.MAX_VALUE)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The connection's channel. */
@@ -513,6 +535,7 @@ final class H2Client implements AutoCloseable {
                 settings.complete(frame);
             } else if (msg instanceof Http2GoAwayFrame frame) {
                 goAway.complete((long) frame.lastStreamId());
+                goAwayError.complete(frame.errorCode());
             }
             ReferenceCountUtil.release(msg);
         }

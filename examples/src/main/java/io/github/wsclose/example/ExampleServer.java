@@ -72,7 +72,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>With {@code --tls} ({@link ExampleTls}) the same port serves HTTPS and WSS, HTTP/2 and HTTP/1.1 chosen by
  * ALPN ({@link Http2ServerPipeline#configureTls}): browsers open their WebSockets over HTTP/2 (RFC 8441) on the
- * connection that loaded the page, and each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}.
+ * connection that loaded the page; each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}, from the report.
  *
  * <p>Run from the project root: {@code mvn -q test-compile exec:java}; see {@link ExampleOptions}.
  */
@@ -191,7 +191,7 @@ public final class ExampleServer {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
-        ClosePrinter printer = new ClosePrinter(printed, tls != null);
+        ClosePrinter printer = new ClosePrinter(printed);
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
