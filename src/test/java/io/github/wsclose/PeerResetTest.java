@@ -59,6 +59,44 @@ class PeerResetTest {
 
     @ParameterizedTest
     @EnumSource(Http.class)
+    void resetAfterAnsweringOurCloseIsACleanClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
+            TestServer.Connection connection = server.nextConnection();
+
+            connection.channel().writeAndFlush(new CloseReason(CloseReason.Codes.NORMAL, "bye"));
+            assertThat(peer.readFrame()).isEqualTo(WireFrame.close(1000, "bye"));
+            peer.send(WireFrame.close(1000, "bye"));
+            peer.reset(); // over HTTP/2 a RST_STREAM instead of END_STREAM: either end may end a stream so (RFC 9113 §6.4)
+            CloseReport report = connection.report();
+
+            // both close frames were exchanged: the reset after them breaks nothing (RFC 6455 §7.1.4)
+            assertThat(report.reason()).isEqualTo(new CloseReason(CloseReason.Codes.NORMAL, "bye"));
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.APPLICATION);
+            assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
+            assertThat(report.clean()).as("%s", report).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void resetAfterReadingTheAnswerToOurCloseIsACleanClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
+            TestServer.Connection connection = server.nextConnection();
+
+            peer.send(WireFrame.close(4000, "gone"));
+            assertThat(peer.readFrame()).isEqualTo(WireFrame.close(4000));
+            peer.reset(); // over TCP, after the server closed it; over HTTP/2, after its END_STREAM, instead of ours
+            CloseReport report = connection.report();
+
+            assertThat(report.reason()).isEqualTo(CloseReason.of(4000, "gone"));
+            assertThat(report.cause()).isEqualTo(CloseReport.Cause.PEER);
+            assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.REMOTE);
+            assertThat(report.clean()).as("%s", report).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Http.class)
     void resetRightAfterThePeersCloseFrameEndsInOneReport(Http http) throws Exception {
         try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();

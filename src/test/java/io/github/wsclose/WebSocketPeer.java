@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 interface WebSocketPeer extends AutoCloseable {
 
-    /** The most frames {@link #readUntilClosed()} takes before it calls the server's sending a flood. */
+    /** The most frames {@link #readUntilClosed()} reads: a server that sends more fails the test. */
     int MAX_FRAMES = 100;
 
     /** From now on, every read waits at most {@code timeout}. */
