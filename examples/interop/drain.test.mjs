@@ -40,6 +40,6 @@ test('on SIGTERM the server drains open connections with 1001 GOING_AWAY and pri
   const log = await outputOnceItMatches(/^drained /m);
   assert.match(log, /^draining with 1001 GOING_AWAY: server shutting down \(readiness delay 0 ms, spread 0 ms, deadline \d+ ms\)$/m);
   assert.match(log, /^drained connections=2 clean=2 unclean=0 forced=0 refused-upgrades=0 readiness-delay=0ms spread=0ms took=\d+ms$/m);
-  const drainedLines = log.match(/^closed \S+ code=1001 \(GOING_AWAY\) reason="server shutting down" started-by=server clean=true duration=\d+ms cause=drain$/gm);
+  const drainedLines = log.match(/^closed \S+ code=1001 \(GOING_AWAY\) reason="server shutting down" started-by=server clean=true duration=\d+ms cause=drain http=HTTP\/1\.1$/gm);
   assert.equal(drainedLines?.length, 2, 'one line per drained connection');
 });

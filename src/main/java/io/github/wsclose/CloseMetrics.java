@@ -33,9 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <tr><th>name</th><th>type</th><th>tags</th><th>what it measures</th></tr>
  *   <tr><td>{@value #ACTIVE}</td><td>gauge</td><td>-</td><td>WebSocket connections open now:
  *       counted when the upgrade completes, until their report</td></tr>
- *   <tr><td>{@value #CLOSES}</td><td>counter</td><td>code, initiator, clean, cause</td><td>one
+ *   <tr><td>{@value #CLOSES}</td><td>counter</td><td>code, initiator, clean, cause, http</td><td>one
  *       per connection, from its report</td></tr>
- *   <tr><td>{@value #CLOSE_DURATION}</td><td>timer</td><td>initiator, clean, cause</td><td>from
+ *   <tr><td>{@value #CLOSE_DURATION}</td><td>timer</td><td>initiator, clean, cause, http</td><td>from
  *       the first close frame (or the failure) until TCP closed</td></tr>
  *   <tr><td>{@value #PING_RTT}</td><td>timer</td><td>-</td><td>keepalive round trips: at each
  *       report, its {@link CloseReport#lastPingRoundTrip()}, if a pong answered a ping</td></tr>
@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * 3000–3999, {@code 4xxx} for 4000–4999 and {@code other} for anything else; {@code initiator} is {@code local} or {@code remote};
  * {@code clean} is {@code true} or {@code false}; {@code cause} is the report's
  * {@link CloseReport.Cause} in lower case ({@code peer}, {@code application},
- * {@code protocol_error} …), so it takes one value per constant of that enum; {@code reason} is
+ * {@code protocol_error} …), so it takes one value per constant of that enum; {@code http} is
+ * the report's {@link CloseReport.HttpVersion#number()}, {@code 1.1} or {@code 2}; {@code reason} is
  * the {@link UpgradeRejected.Reason#tag()} of the rejection.
  *
  * <p>Add the handler after the {@link ClosingHandshakeHandler} (among the application's
@@ -94,7 +95,7 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
                 .strongReference(true)
                 .register(registry);
         closes = Counter.builder(CLOSES)
-                .description("WebSocket connections closed, by close code, initiator, cleanliness and cause")
+                .description("WebSocket connections closed, by close code, initiator, cleanliness, cause and HTTP version")
                 .withRegistry(registry);
         closeDurations = Timer.builder(CLOSE_DURATION)
                 .description("From the first close frame, or the failure, until TCP closed")
@@ -186,8 +187,10 @@ public final class CloseMetrics extends ChannelInboundHandlerAdapter {
         String initiator = tag(report.initiator());
         String clean = Boolean.toString(report.clean());
         String cause = tag(report.cause());
-        closes.withTags("code", codeTag(report.reason()), "initiator", initiator, "clean", clean, "cause", cause).increment();
-        closeDurations.withTags("initiator", initiator, "clean", clean, "cause", cause)
+        String http = report.httpVersion().number();
+        closes.withTags("code", codeTag(report.reason()), "initiator", initiator, "clean", clean, "cause", cause, "http", http)
+                .increment();
+        closeDurations.withTags("initiator", initiator, "clean", clean, "cause", cause, "http", http)
                 .record(report.duration().toNanos(), TimeUnit.NANOSECONDS);
         Duration roundTrip = report.lastPingRoundTrip();
         if (roundTrip != null) {

@@ -16,6 +16,9 @@ import org.jspecify.annotations.Nullable;
  * after the closing handshake completed (§7.1.4): both close frames were exchanged, ours was
  * written, and nothing failed (the close frames alone say it: which end closed TCP does not). A connection this end failed (§7.1.7) is never clean: one close
  * frame is sent and TCP closed without waiting for the answer, so the handshake never completes.
+ * {@link #httpVersion()} says what carried the connection: a TCP connection upgraded by HTTP/1.1,
+ * or a stream of an HTTP/2 connection (RFC 8441), whose END_STREAM and RST_STREAM stand for TCP's
+ * close and reset.
  *
  * <p>Immutable and thread-safe.
  *
@@ -30,18 +33,44 @@ import org.jspecify.annotations.Nullable;
  * @param failure   the exception that failed or broke the connection, if any
  * @param lastPingRoundTrip from our latest ping to the pong that answered it (the keepalive of
  *                  {@link ServerProtection#pingInterval()}), or null if no pong answered one
+ * @param httpVersion the HTTP version that carried the connection: a TCP connection upgraded by
+ *                  HTTP/1.1 (RFC 6455 §4), or a stream of an HTTP/2 connection (RFC 8441)
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.4">RFC 6455 §7.1.4</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.5">RFC 6455 §7.1.5</a>
  */
 public record CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
         Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure,
-        @Nullable Duration lastPingRoundTrip) {
+        @Nullable Duration lastPingRoundTrip, HttpVersion httpVersion) {
 
     /** The reason of a connection that ended without a close frame from the peer (§7.1.5). */
     private static final CloseReason NONE_RECEIVED = CloseReason.Codes.CLOSED_ABNORMALLY.withoutMessage;
 
     /**
-     * Checks that no field but {@code received}, {@code sent} and {@code failure} is null.
+     * Checks that no field but {@code received}, {@code sent}, {@code failure} and
+     * {@code lastPingRoundTrip} is null.
+     *
+     * @param reason    the connection's close code and reason (§7.1.5)
+     * @param received  the close frame the peer sent, or null
+     * @param sent      the close frame this end sent, or null
+     * @param initiator who started the close
+     * @param clean     whether TCP closed after the closing handshake completed
+     * @param duration  how long the close took
+     * @param cause     why the connection ended
+     * @param failure   the exception that failed or broke the connection, or null
+     * @param lastPingRoundTrip the round trip of the latest ping that a pong answered, or null
+     * @param httpVersion the HTTP version that carried the connection
+     * @throws NullPointerException if another argument is null
+     */
+    public CloseReport {
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(initiator, "initiator");
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(cause, "cause");
+        Objects.requireNonNull(httpVersion, "httpVersion");
+    }
+
+    /**
+     * A report of a connection upgraded by HTTP/1.1.
      *
      * @param reason    the connection's close code and reason (§7.1.5)
      * @param received  the close frame the peer sent, or null
@@ -54,15 +83,15 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
      * @param lastPingRoundTrip the round trip of the latest ping that a pong answered, or null
      * @throws NullPointerException if another argument is null
      */
-    public CloseReport {
-        Objects.requireNonNull(reason, "reason");
-        Objects.requireNonNull(initiator, "initiator");
-        Objects.requireNonNull(duration, "duration");
-        Objects.requireNonNull(cause, "cause");
+    public CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
+            Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure,
+            @Nullable Duration lastPingRoundTrip) {
+        this(reason, received, sent, initiator, clean, duration, cause, failure, lastPingRoundTrip, HttpVersion.HTTP_1_1);
     }
 
     /**
-     * A report without a keepalive round trip: no ping of ours was answered, or none was sent.
+     * A report of a connection upgraded by HTTP/1.1, without a keepalive round trip: no ping of
+     * ours was answered, or none was sent.
      *
      * @param reason    the connection's close code and reason (§7.1.5)
      * @param received  the close frame the peer sent, or null
@@ -76,7 +105,7 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
      */
     public CloseReport(CloseReason reason, @Nullable CloseReason received, @Nullable CloseReason sent,
             Initiator initiator, boolean clean, Duration duration, Cause cause, @Nullable Throwable failure) {
-        this(reason, received, sent, initiator, clean, duration, cause, failure, null);
+        this(reason, received, sent, initiator, clean, duration, cause, failure, null, HttpVersion.HTTP_1_1);
     }
 
     /**
@@ -85,23 +114,59 @@ public record CloseReport(CloseReason reason, @Nullable CloseReason received, @N
      * failure).
      */
     static CloseReport of(@Nullable CloseReason received, @Nullable CloseReason sent, Initiator initiator,
-            Duration duration, Cause cause, @Nullable Throwable failure, @Nullable Duration lastPingRoundTrip) {
+            Duration duration, Cause cause, @Nullable Throwable failure, @Nullable Duration lastPingRoundTrip,
+            HttpVersion httpVersion) {
         boolean clean = received != null && sent != null && failure == null;
         return new CloseReport(received != null ? received : NONE_RECEIVED, received, sent, initiator, clean, duration,
-                cause, failure, lastPingRoundTrip);
+                cause, failure, lastPingRoundTrip, httpVersion);
     }
 
     /**
      * Reads like {@code 1000 NORMAL: bye (REMOTE, PEER, clean, 3 ms, received 1000 NORMAL: bye, sent 1000 NORMAL)},
      * with {@code none} for a frame that did not go or come, then the keepalive's round trip
-     * ({@code ping 12 ms}) and the failure, if any.
+     * ({@code ping 12 ms}), {@code HTTP/2} for a stream of an HTTP/2 connection, and the failure,
+     * if any.
      */
     @Override
     public String toString() {
         return reason + " (" + initiator + ", " + cause + ", " + (clean ? "clean" : "unclean") + ", " + duration.toMillis()
                 + " ms, received " + (received == null ? "none" : received) + ", sent " + (sent == null ? "none" : sent)
                 + (lastPingRoundTrip == null ? "" : ", ping " + lastPingRoundTrip.toMillis() + " ms")
+                + (httpVersion == HttpVersion.HTTP_1_1 ? "" : ", " + httpVersion)
                 + (failure == null ? ")" : ", " + failure + ")");
+    }
+
+    /**
+     * The HTTP version that carried the WebSocket connection; metrics tag it as {@link #number()}.
+     *
+     * @see <a href="https://www.rfc-editor.org/rfc/rfc8441">RFC 8441</a>
+     */
+    public enum HttpVersion {
+        /** A TCP connection upgraded by an HTTP/1.1 request (RFC 6455 §4). */
+        HTTP_1_1("1.1"),
+        /** A stream of an HTTP/2 connection, opened by an extended CONNECT (RFC 8441). */
+        HTTP_2("2");
+
+        private final String number;
+
+        HttpVersion(String number) {
+            this.number = number;
+        }
+
+        /**
+         * The version's number, {@code 1.1} or {@code 2}.
+         *
+         * @return the number, as HTTP writes it
+         */
+        public String number() {
+            return number;
+        }
+
+        /** {@code HTTP/1.1} or {@code HTTP/2}. */
+        @Override
+        public String toString() {
+            return "HTTP/" + number;
+        }
     }
 
     /** Who started the close. */

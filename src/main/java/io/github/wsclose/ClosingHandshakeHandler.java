@@ -232,7 +232,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                 cancelTimeout();
                 long now = now();
                 state = state.troubled(Cause.TRANSPORT, now).closed(); // TCP closed under an unfinished handshake
-                CloseReport closed = state.report(now, lastPingRoundTrip);
+                CloseReport closed = state.report(now, lastPingRoundTrip, Http2StreamTransport.httpVersion(ctx.channel()));
                 ctx.fireUserEventTriggered(closed);
                 report().complete(closed);
             }

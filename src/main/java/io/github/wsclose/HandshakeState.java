@@ -85,16 +85,16 @@ record HandshakeState(State state, @Nullable CloseReason received, @Nullable Clo
     }
 
     /**
-     * The report of a connection whose TCP closed at {@code nowNanos}, with the keepalive's
-     * latest round trip, if any; only for a close that started.
+     * The report of a connection carried by {@code httpVersion} whose TCP closed at
+     * {@code nowNanos}, with the keepalive's latest round trip, if any; only for a close that started.
      */
-    CloseReport report(long nowNanos, @Nullable Duration lastPingRoundTrip) {
+    CloseReport report(long nowNanos, @Nullable Duration lastPingRoundTrip, CloseReport.HttpVersion httpVersion) {
         if (initiator == null || cause == null) {
             throw new IllegalStateException("no close started: " + this);
         }
         // a connection that died with no close frame either way took no closing handshake at all
         Duration took = received == null && sent == null ? Duration.ZERO : Duration.ofNanos(nowNanos - startNanos);
-        return CloseReport.of(received, sent, initiator, took, cause, failure, lastPingRoundTrip);
+        return CloseReport.of(received, sent, initiator, took, cause, failure, lastPingRoundTrip, httpVersion);
     }
 
     /** Where the connection stands in the closing handshake. */

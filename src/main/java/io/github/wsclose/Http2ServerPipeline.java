@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -43,7 +44,10 @@ import org.jspecify.annotations.Nullable;
  * <p>On an HTTP/2 connection it advertises SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3)
  * and at most {@value #MAX_CONCURRENT_STREAMS} concurrent streams, and ends the connection with
  * GOAWAY(ENHANCE_YOUR_CALM) when a peer resets more than {@value #MAX_RESETS_PER_WINDOW} streams
- * within {@value #RESET_WINDOW_SECONDS} s (the "rapid reset" attack). Each stream gets its own
+ * within {@value #RESET_WINDOW_SECONDS} s (the "rapid reset" attack). A connection that holds no
+ * open stream for the options' {@link ServerProtection#upgradeTimeout()} (10 s by default),
+ * whether it never opened one or all of them ended, goes away: GOAWAY(NO_ERROR), then closed
+ * (RFC 9113 §9.1), as an HTTP/1.1 connection that is not upgraded in that time is closed. Each stream gets its own
  * pipeline: an extended CONNECT to the WebSocket path becomes a WebSocket connection, answered
  * 200; any other request reaches the application's handlers as a {@code FullHttpRequest}, as
  * over HTTP/1.1. A refused CONNECT is answered 400, 404, 405, 501 or 503 (see docs/http2.md).
@@ -70,6 +74,8 @@ public final class Http2ServerPipeline {
     public static final String HTTP2_CODEC = "h2-codec";
     /** The name of Netty's HTTP/2 multiplexer on the connection, which gives each stream a channel. */
     public static final String HTTP2_STREAMS = "h2-streams";
+    /** The name of the handler that closes a connection holding no open stream for the upgrade timeout. */
+    public static final String IDLE_CONNECTION = "h2-idle";
 
     /** Set on the connection once the peer acknowledged our SETTINGS, which enable the extended CONNECT. */
     private static final AttributeKey<Boolean> CONNECT_PROTOCOL_ACKNOWLEDGED =
@@ -114,6 +120,10 @@ public final class Http2ServerPipeline {
                 stream.pipeline().addLast(new Http2StreamUpgrade(protocol, close, options, application));
             }
         }));
+        Duration idle = options.protection().upgradeTimeout();
+        if (!idle.isZero()) {
+            pipeline.addLast(IDLE_CONNECTION, new Http2IdleConnection(idle)); // no open stream this long: GOAWAY, then closed
+        }
         GracefulDrain drain = options.drainOrNull();
         pipeline.addLast(new ConnectionFrames(drain));
         if (drain != null) {
@@ -168,18 +178,6 @@ public final class Http2ServerPipeline {
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                 ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
-    }
-
-    /**
-     * Tells which HTTP version carries the WebSocket of {@code channel}: {@code "HTTP/2"} for
-     * a stream's channel, {@code "HTTP/1.1"} for any other.
-     *
-     * @param channel a WebSocket's channel
-     * @return {@code "HTTP/2"} or {@code "HTTP/1.1"}
-     * @throws NullPointerException if {@code channel} is null
-     */
-    public static String httpVersion(Channel channel) {
-        return Objects.requireNonNull(channel, "channel") instanceof Http2StreamChannel ? "HTTP/2" : "HTTP/1.1";
     }
 
     /** Tells whether the peer of the HTTP/2 connection {@code connection} acknowledged our SETTINGS. */

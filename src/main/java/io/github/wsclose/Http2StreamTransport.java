@@ -2,6 +2,7 @@ package io.github.wsclose;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -27,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *       frame, the peer has gone away, and this end ends its side and closes the channel, which
  *       reports 1006, as TCP does.</li>
  *   <li>A RST_STREAM from the peer is a TCP reset: an {@link IOException} naming its error code
- *       goes to the closing handshake, which reports the connection closed abnormally.</li>
+ *       goes to the closing handshake, which reports the connection closed abnormally; after both
+ *       close frames were exchanged it only ends the stream, as TCP closed then does.</li>
  *   <li>Outbound, each {@link ByteBuf} goes out as a DATA frame; this handler releases nothing
  *       that it passed on.</li>
  *   <li>A close of the channel after an orderly close (both close frames exchanged, or a close
@@ -83,11 +86,20 @@ final class Http2StreamTransport extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof Http2ResetFrame reset && state != State.CLOSED) {
+        if (evt instanceof Http2ResetFrame reset && state != State.CLOSED && !closingHandshakeDone(handshake(ctx))) {
             // RST_STREAM is the TCP reset of RFC 6455 (RFC 8441 §5): the connection closed abnormally
             ctx.fireExceptionCaught(new IOException("stream reset by the peer: RST_STREAM(" + reset.errorCode() + ")"));
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * Tells whether both close frames were exchanged: a RST_STREAM then only ends the stream (either
+     * end may end a stream at once with it, RFC 9113 §6.4), the way TCP closed after the closing
+     * handshake closes the connection cleanly (RFC 6455 §7.1.4).
+     */
+    private static boolean closingHandshakeDone(@Nullable HandshakeState handshake) {
+        return handshake != null && handshake.received() != null && handshake.sent() != null;
     }
 
     @Override
@@ -115,8 +127,7 @@ final class Http2StreamTransport extends ChannelDuplexHandler {
                 }
             }
             case ENDING -> {
-                HandshakeState now = handshake(ctx);
-                if (now != null && now.received() != null && now.sent() != null) {
+                if (closingHandshakeDone(handshake(ctx))) {
                     waitForClose(ctx, promise); // the peer answered: its END_STREAM follows, under the linger's bound
                 } else {
                     reset(ctx, promise); // given up on: the close timeout or a drain's deadline
@@ -136,6 +147,14 @@ final class Http2StreamTransport extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelLinger();
+    }
+
+    /**
+     * The HTTP version that carries the WebSocket of {@code channel}, for its report: HTTP/2 for
+     * a stream's channel, HTTP/1.1 for any other (a TCP connection).
+     */
+    static CloseReport.HttpVersion httpVersion(Channel channel) {
+        return channel instanceof Http2StreamChannel ? CloseReport.HttpVersion.HTTP_2 : CloseReport.HttpVersion.HTTP_1_1;
     }
 
     /**

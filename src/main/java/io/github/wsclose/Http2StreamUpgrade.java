@@ -24,8 +24,12 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensio
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
@@ -39,8 +43,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>An extended CONNECT that {@link Http2ConnectCheck} refuses, or one that arrives while
  *       the options' drain drains (503 with {@code retry-after}), is answered with its status
- *       and a one-line body, then the stream is closed (RST_STREAM(CANCEL) if the peer's side is
- *       still open). It never becomes a WebSocket.</li>
+ *       and a one-line body, then the stream is closed (RST_STREAM(NO_ERROR) if the peer's side
+ *       is still open: RFC 9113 §8.1). It never becomes a WebSocket.</li>
  *   <li>An accepted one is answered {@code 200} with the subprotocol and the permessage-deflate
  *       parameters negotiated as over HTTP/1.1; the stream then carries, from head to tail, the
  *       {@link Http2StreamTransport}, Netty's RFC 6455 frame decoder (masked frames expected:
@@ -182,7 +186,7 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         pipeline.fireChannelRead(request);
     }
 
-    /** Answers {@code refusal} and closes the stream. */
+    /** Answers {@code refusal} and ends the stream. */
     private static void refuse(ChannelHandlerContext ctx, Http2ConnectCheck.Refusal refusal, int retryAfterSeconds) {
         Http2Headers response = new DefaultHttp2Headers().status(refusal.status().codeAsText())
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -194,7 +198,21 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         }
         ctx.write(new DefaultHttp2HeadersFrame(response, false));
         ctx.writeAndFlush(new DefaultHttp2DataFrame(ByteBufUtil.writeUtf8(ctx.alloc(), refusal.text() + "\n"), true))
-                .addListener(written -> ctx.close());
+                .addListener(written -> endRefused(ctx));
+    }
+
+    /**
+     * Closes a refused stream once its whole answer went: a client whose side is still open is
+     * asked to stop sending without an error, RST_STREAM(NO_ERROR) (RFC 9113 §8.1), rather than
+     * the CANCEL Netty's stream channel would send.
+     */
+    private static void endRefused(ChannelHandlerContext ctx) {
+        Http2StreamChannel stream = (Http2StreamChannel) ctx.channel();
+        if (stream.isActive() && stream.stream().state() == Http2Stream.State.HALF_CLOSED_LOCAL) {
+            // after a complete response a server MAY abort the request with RST_STREAM(NO_ERROR) (RFC 9113 §8.1)
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+        }
+        ctx.close();
     }
 
     /** The first subprotocol the client offers that the server speaks, or null. */

@@ -1,10 +1,10 @@
 package io.github.wsclose;
 
-import static io.github.wsclose.PerMessageDeflateHandshaker.CLIENT_MAX_WINDOW_BITS;
-import static io.github.wsclose.PerMessageDeflateHandshaker.CLIENT_NO_CONTEXT_TAKEOVER;
-import static io.github.wsclose.PerMessageDeflateHandshaker.EXTENSION;
-import static io.github.wsclose.PerMessageDeflateHandshaker.SERVER_MAX_WINDOW_BITS;
-import static io.github.wsclose.PerMessageDeflateHandshaker.SERVER_NO_CONTEXT_TAKEOVER;
+import static io.github.wsclose.PerMessageDeflateParameters.CLIENT_MAX_WINDOW_BITS;
+import static io.github.wsclose.PerMessageDeflateParameters.CLIENT_NO_CONTEXT_TAKEOVER;
+import static io.github.wsclose.PerMessageDeflateParameters.EXTENSION;
+import static io.github.wsclose.PerMessageDeflateParameters.SERVER_MAX_WINDOW_BITS;
+import static io.github.wsclose.PerMessageDeflateParameters.SERVER_NO_CONTEXT_TAKEOVER;
 
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketClientExtension;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketClientExtensionHandshaker;
@@ -62,49 +62,25 @@ final class PerMessageDeflateClientHandshaker implements WebSocketClientExtensio
 
     @Override
     public @Nullable WebSocketClientExtension handshakeExtension(WebSocketExtensionData answer) {
-        if (!EXTENSION.equals(answer.name())) {
-            return null;
+        PerMessageDeflateParameters agreed = PerMessageDeflateParameters.parse(answer);
+        if (agreed == null) {
+            return null; // a client MUST fail on a parameter it does not know or cannot read (§7.1)
         }
-        boolean serverNoContextTakeover = false;
-        boolean clientNoContextTakeover = config.clientNoContextTakeover();
+        if (agreed.serverMaxWindowBits() > config.serverMaxWindowBits()) {
+            return null; // no larger than offered (§7.1.2.1)
+        }
         int clientWindowBits = config.clientMaxWindowBits();
-        for (Map.Entry<String, String> parameter : answer.parameters().entrySet()) {
-            String value = parameter.getValue();
-            switch (parameter.getKey()) {
-                case SERVER_NO_CONTEXT_TAKEOVER -> {
-                    if (value != null) {
-                        return null; // it has no value (§7.1.1.1)
-                    }
-                    serverNoContextTakeover = true;
-                }
-                case CLIENT_NO_CONTEXT_TAKEOVER -> {
-                    if (value != null) {
-                        return null; // it has no value (§7.1.1.2)
-                    }
-                    clientNoContextTakeover = true;
-                }
-                case SERVER_MAX_WINDOW_BITS -> {
-                    int bits = PerMessageDeflateHandshaker.windowBits(value);
-                    if (bits < 0 || bits > config.serverMaxWindowBits()) {
-                        return null; // 8 to 15, and no larger than offered (§7.1.2.1)
-                    }
-                }
-                case CLIENT_MAX_WINDOW_BITS -> {
-                    int bits = PerMessageDeflateHandshaker.windowBits(value);
-                    if (bits < 0 || bits > config.clientMaxWindowBits()) {
-                        return null; // 8 to 15, no larger than offered (§7.1.2.2); we always offer it
-                    }
-                    clientWindowBits = bits;
-                }
-                default -> {
-                    return null; // a client MUST fail on a parameter it does not know (§7.1)
-                }
+        if (agreed.clientMaxWindowBits() != PerMessageDeflateParameters.ABSENT) {
+            if (agreed.clientMaxWindowBits() == PerMessageDeflateParameters.NO_VALUE
+                    || agreed.clientMaxWindowBits() > config.clientMaxWindowBits()) {
+                return null; // 8 to 15, no larger than offered (§7.1.2.2); we always offer it
             }
+            clientWindowBits = agreed.clientMaxWindowBits();
         }
-        if (config.serverNoContextTakeover() && !serverNoContextTakeover) {
+        if (config.serverNoContextTakeover() && !agreed.serverNoContextTakeover()) {
             return null; // the server declined what was asked: not an answer to our offer (§7.1.1.1)
         }
-        return new Agreed(serverNoContextTakeover, clientNoContextTakeover,
+        return new Agreed(agreed.serverNoContextTakeover(), config.clientNoContextTakeover() || agreed.clientNoContextTakeover(),
                 clientWindowBits < PerMessageDeflateConfig.MAX_WINDOW_BITS);
     }
 

@@ -1,5 +1,11 @@
 package io.github.wsclose;
 
+import static io.github.wsclose.PerMessageDeflateParameters.CLIENT_MAX_WINDOW_BITS;
+import static io.github.wsclose.PerMessageDeflateParameters.CLIENT_NO_CONTEXT_TAKEOVER;
+import static io.github.wsclose.PerMessageDeflateParameters.EXTENSION;
+import static io.github.wsclose.PerMessageDeflateParameters.SERVER_MAX_WINDOW_BITS;
+import static io.github.wsclose.PerMessageDeflateParameters.SERVER_NO_CONTEXT_TAKEOVER;
+
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
@@ -21,12 +27,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class PerMessageDeflateHandshaker implements WebSocketServerExtensionHandshaker {
 
-    static final String EXTENSION = "permessage-deflate";
-    static final String SERVER_NO_CONTEXT_TAKEOVER = "server_no_context_takeover";
-    static final String CLIENT_NO_CONTEXT_TAKEOVER = "client_no_context_takeover";
-    static final String SERVER_MAX_WINDOW_BITS = "server_max_window_bits";
-    static final String CLIENT_MAX_WINDOW_BITS = "client_max_window_bits";
-
     private final PerMessageDeflateConfig config;
     private final int maxMessageBytes;
 
@@ -37,61 +37,20 @@ final class PerMessageDeflateHandshaker implements WebSocketServerExtensionHands
 
     @Override
     public @Nullable WebSocketServerExtension handshakeExtension(WebSocketExtensionData offer) {
-        if (!EXTENSION.equals(offer.name())) {
-            return null;
+        PerMessageDeflateParameters offered = PerMessageDeflateParameters.parse(offer);
+        if (offered == null) {
+            return null; // another extension, or an unknown or malformed parameter: decline this offer (§5.1)
         }
-        boolean serverNoContextTakeover = config.serverNoContextTakeover();
-        boolean clientNoContextTakeover = config.clientNoContextTakeover();
-        int serverWindowBits = config.serverMaxWindowBits();
-        boolean serverWindowOffered = false;
-        int clientWindowBits = PerMessageDeflateConfig.MAX_WINDOW_BITS;
-        boolean clientWindowOffered = false;
-        for (Map.Entry<String, String> parameter : offer.parameters().entrySet()) {
-            String value = parameter.getValue();
-            switch (parameter.getKey()) {
-                case SERVER_NO_CONTEXT_TAKEOVER -> {
-                    if (value != null) {
-                        return null; // it has no value (§7.1.1.1)
-                    }
-                    serverNoContextTakeover = true;
-                }
-                case CLIENT_NO_CONTEXT_TAKEOVER -> {
-                    if (value != null) {
-                        return null; // it has no value (§7.1.1.2)
-                    }
-                }
-                case SERVER_MAX_WINDOW_BITS -> {
-                    int offered = windowBits(value);
-                    if (offered < 0) {
-                        return null; // a value from 8 to 15 is required (§7.1.2.1)
-                    }
-                    serverWindowOffered = true;
-                    serverWindowBits = Math.min(serverWindowBits, offered);
-                }
-                case CLIENT_MAX_WINDOW_BITS -> {
-                    int offered = value == null ? PerMessageDeflateConfig.MAX_WINDOW_BITS : windowBits(value);
-                    if (offered < 0) {
-                        return null; // no value, or a value from 8 to 15 (§7.1.2.2)
-                    }
-                    clientWindowOffered = true;
-                    clientWindowBits = Math.min(config.clientMaxWindowBits(), offered);
-                }
-                default -> {
-                    return null; // an unknown parameter declines the offer (§5.1)
-                }
-            }
-        }
-        return new Agreed(serverNoContextTakeover, clientNoContextTakeover, serverWindowBits, serverWindowOffered,
+        boolean serverWindowOffered = offered.serverMaxWindowBits() != PerMessageDeflateParameters.ABSENT;
+        int serverWindowBits = serverWindowOffered
+                ? Math.min(config.serverMaxWindowBits(), offered.serverMaxWindowBits()) : config.serverMaxWindowBits();
+        boolean clientWindowOffered = offered.clientMaxWindowBits() != PerMessageDeflateParameters.ABSENT;
+        int clientWindowBits = !clientWindowOffered ? PerMessageDeflateConfig.MAX_WINDOW_BITS
+                : Math.min(config.clientMaxWindowBits(), offered.clientMaxWindowBits() == PerMessageDeflateParameters.NO_VALUE
+                        ? PerMessageDeflateConfig.MAX_WINDOW_BITS : offered.clientMaxWindowBits());
+        return new Agreed(config.serverNoContextTakeover() || offered.serverNoContextTakeover(), config.clientNoContextTakeover(),
+                serverWindowBits, serverWindowOffered,
                 clientWindowBits, clientWindowOffered && clientWindowBits < PerMessageDeflateConfig.MAX_WINDOW_BITS);
-    }
-
-    /** The number of window bits in {@code value}, or -1 unless it is exactly 1*DIGIT from 8 to 15. */
-    static int windowBits(@Nullable String value) {
-        if (value == null || value.isEmpty() || value.length() > 2 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        int bits = Integer.parseInt(value);
-        return bits >= PerMessageDeflateConfig.MIN_WINDOW_BITS && bits <= PerMessageDeflateConfig.MAX_WINDOW_BITS ? bits : -1;
     }
 
     /** The parameters both ends agreed on, and the codec they make. */

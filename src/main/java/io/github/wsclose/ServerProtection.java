@@ -17,7 +17,8 @@ import java.util.Objects;
  *   <tr><th>setting</th><th>default</th><th>when it is exceeded</th></tr>
  *   <tr><td>{@link #upgradeTimeout()}</td><td>10 s</td><td>a connection not upgraded this long
  *       after accept is closed, whatever it sent (plain HTTP exchanges included), with an
- *       {@link UpgradeRejected} event</td></tr>
+ *       {@link UpgradeRejected} event; an HTTP/2 connection ({@link Http2ServerPipeline}) that
+ *       holds no open stream this long gets GOAWAY and is closed</td></tr>
  *   <tr><td>{@link #pingInterval()}</td><td>20 s</td><td>after this long with nothing from the
  *       peer, a ping is sent</td></tr>
  *   <tr><td>{@link #pongTimeout()}</td><td>20 s</td><td>nothing from the peer this long after a

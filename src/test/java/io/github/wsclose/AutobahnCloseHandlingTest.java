@@ -7,13 +7,16 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.github.wsclose.RawClient.TcpEnd;
 import io.github.wsclose.RawClient.Transcript;
+import io.github.wsclose.WebSocketPeer.Http;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -21,13 +24,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Replays every case of section 7 ("Close Handling") of the Autobahn|Testsuite against a real
  * server built by {@link ServerPipeline#configure(io.netty.channel.ChannelPipeline, String,
  * ClosingHandshakeConfig, io.netty.channel.ChannelHandler...)} with the server defaults and an
- * echo application, over a {@link RawClient} on 127.0.0.1.
+ * echo application, over a {@link RawClient} on 127.0.0.1; and again over HTTP/2, against
+ * {@link Http2ServerPipeline} with the same defaults and echo, each case on a stream of a
+ * connection of its own ({@link WebSocketPeer}), where the end of TCP is the end of the stream
+ * (RFC 8441 §5).
  *
  * <p>Each case sends the frames of the suite's definition and is graded more strictly than the
  * suite grades it:
@@ -36,8 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       frame, and nothing after it;</li>
  *   <li>its code is the one we document (the suite accepts a set; the code must be in it too)
  *       and its reason valid UTF-8;</li>
- *   <li>the server closes TCP in order (FIN) within {@link #CLOSE_DEADLINE} (1 s) of the last
- *       frame: no read may wait longer;</li>
+ *   <li>the server closes TCP in order (FIN; over HTTP/2, END_STREAM) within {@link #CLOSE_DEADLINE}
+ *       (1 s) of the last frame: no read may wait longer;</li>
  *   <li>on the server, the connection produced exactly one {@link CloseReport}, with that code,
  *       the expected initiator and cleanliness.</li>
  * </ul>
@@ -56,29 +63,37 @@ class AutobahnCloseHandlingTest {
     private static final WireFrame HELLO = text("Hello World!");
     private static final Set<String> WARM_UP = Set.of("7.1.1", "7.3.2", "7.13.1");
 
-    private static TestServer server;
+    private static final Map<Http, TestServer> SERVERS = new EnumMap<>(Http.class);
 
     @BeforeAll
-    static void startServer() throws Exception {
-        // the aggregator makes it an echo of messages: a fragment is never echoed alone
-        server = TestServer.builder()
-                .inFront(() -> new WebSocketFrameAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH))
-                .start();
-        List<AutobahnCase> warmUp = cases().filter(c -> WARM_UP.contains(c.id())).toList();
-        for (AutobahnCase c : warmUp) {
-            exchange(c, RawClient.UPGRADE_TIMEOUT);
+    static void startServers() throws Exception {
+        for (Http http : Http.values()) {
+            // the aggregator makes it an echo of messages: a fragment is never echoed alone
+            SERVERS.put(http, TestServer.builder()
+                    .inFront(() -> new WebSocketFrameAggregator(ServerPipeline.DEFAULT_MAX_CONTENT_LENGTH))
+                    .over(http)
+                    .start());
+            List<AutobahnCase> warmUp = cases().filter(c -> WARM_UP.contains(c.id())).toList();
+            for (AutobahnCase c : warmUp) {
+                exchange(http, c, RawClient.UPGRADE_TIMEOUT);
+            }
         }
     }
 
     @AfterAll
-    static void stopServer() {
-        server.close();
+    static void stopServers() {
+        SERVERS.values().forEach(TestServer::close);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void closeHandling(AutobahnCase c) throws Exception {
-        Exchange exchange = exchange(c, CLOSE_DEADLINE);
+    /** Each case over each HTTP version. */
+    static Stream<Arguments> casesOverEachVersion() {
+        return Stream.of(Http.values()).flatMap(http -> cases().map(c -> Arguments.of(http, c)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("casesOverEachVersion")
+    void closeHandling(Http http, AutobahnCase c) throws Exception {
+        Exchange exchange = exchange(http, c, CLOSE_DEADLINE);
         Transcript received = exchange.received();
         CloseReport report = exchange.report();
 
@@ -118,14 +133,15 @@ class AutobahnCloseHandlingTest {
     }
 
     /**
-     * Runs {@code c} on a new connection whose reads wait at most {@code readTimeout}, and
-     * returns what the client received and the one close report the server produced for it.
+     * Runs {@code c} over {@code http} on a new connection whose reads wait at most {@code readTimeout},
+     * and returns what the client received and the one close report the server produced for it.
      */
-    private static Exchange exchange(AutobahnCase c, Duration readTimeout) throws Exception {
+    private static Exchange exchange(Http http, AutobahnCase c, Duration readTimeout) throws Exception {
         List<WireFrame> frames = new ArrayList<>();
         Transcript end;
         TestServer.Connection connection;
-        try (RawClient client = RawClient.upgrade(server.port()).readTimeout(readTimeout)) {
+        TestServer server = SERVERS.get(http);
+        try (WebSocketPeer client = http.connect(server).readTimeout(readTimeout)) {
             connection = server.nextConnection();
             client.sendKeepingFailure(c.sent());
             if (!c.sentAfterEchoes().isEmpty()) {

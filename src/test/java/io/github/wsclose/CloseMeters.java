@@ -31,13 +31,14 @@ final class CloseMeters {
             "initiator", Set.of("local", "remote"),
             "clean", Set.of("true", "false"),
             "cause", Arrays.stream(CloseReport.Cause.values()).map(CloseMetrics::tag).collect(Collectors.toUnmodifiableSet()),
+            "http", Arrays.stream(CloseReport.HttpVersion.values()).map(CloseReport.HttpVersion::number).collect(Collectors.toUnmodifiableSet()),
             "reason", Arrays.stream(UpgradeRejected.Reason.values()).map(UpgradeRejected.Reason::tag).collect(Collectors.toUnmodifiableSet()));
 
     /** The tags each meter has. */
     static final Map<String, Set<String>> TAG_KEYS = Map.of(
             CloseMetrics.ACTIVE, Set.of(),
-            CloseMetrics.CLOSES, Set.of("code", "initiator", "clean", "cause"),
-            CloseMetrics.CLOSE_DURATION, Set.of("initiator", "clean", "cause"),
+            CloseMetrics.CLOSES, Set.of("code", "initiator", "clean", "cause", "http"),
+            CloseMetrics.CLOSE_DURATION, Set.of("initiator", "clean", "cause", "http"),
             CloseMetrics.PING_RTT, Set.of(),
             CloseMetrics.UPGRADES_REJECTED, Set.of("reason"));
 
@@ -91,9 +92,14 @@ final class CloseMeters {
         }
     }
 
-    /** The tags {@code code}, {@code initiator}, {@code clean} and {@code cause}, in that order, as a map. */
+    /** The tags {@code code}, {@code initiator}, {@code clean} and {@code cause}, in that order, of a connection over HTTP/1.1, as a map. */
     static Map<String, String> closeTags(String code, String initiator, String clean, String cause) {
-        return new TreeMap<>(Map.of("code", code, "initiator", initiator, "clean", clean, "cause", cause));
+        return closeTags(code, initiator, clean, cause, CloseReport.HttpVersion.HTTP_1_1);
+    }
+
+    /** The tags of a close, as {@link #closeTags(String, String, String, String)}, with {@code http} from {@code version}. */
+    static Map<String, String> closeTags(String code, String initiator, String clean, String cause, CloseReport.HttpVersion version) {
+        return new TreeMap<>(Map.of("code", code, "initiator", initiator, "clean", clean, "cause", cause, "http", version.number()));
     }
 
     private static Map<String, String> tags(Meter meter) {

@@ -2,11 +2,14 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.WebSocketPeer.Http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.channels.ClosedChannelException;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,12 +18,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Closes from threads other than the event loop, twice, and at the same moment as the peer's
  * close frame arrives, on real loopback sockets: exactly one close frame reaches the wire,
- * exactly one report is fired, and writes after the close fail and are released.
+ * exactly one report is fired, and writes after the close fail and are released. Over HTTP/2
+ * too, on a stream of a connection of its own: the server's END_STREAM stands for its close of TCP.
  */
 @Tag(TestTransport.TAG)
 class ConcurrentCloseTest {
@@ -28,24 +33,28 @@ class ConcurrentCloseTest {
     private static final int RACES = 200;
     private static final long WAIT_SECONDS = 10;
 
-    private static TestServer server;
+    private static final Map<Http, TestServer> SERVERS = new EnumMap<>(Http.class);
     private static ExecutorService peers;
 
     @BeforeAll
-    static void startServer() {
-        server = TestServer.start();
+    static void startServers() {
+        for (Http http : Http.values()) {
+            SERVERS.put(http, TestServer.builder().over(http).start());
+        }
         peers = Executors.newSingleThreadExecutor();
     }
 
     @AfterAll
-    static void stopServer() {
+    static void stopServers() {
         peers.shutdownNow();
-        server.close();
+        SERVERS.values().forEach(TestServer::close);
     }
 
-    @Test
-    void closeTwiceSendsOneCloseFrame() throws Exception {
-        try (RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void closeTwiceSendsOneCloseFrame(Http http) throws Exception {
+        TestServer server = SERVERS.get(http);
+        try (WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             ChannelFuture first = connection.channel().close();
@@ -62,12 +71,14 @@ class ConcurrentCloseTest {
         }
     }
 
-    @Test
-    void closeFromAForeignThreadRacingThePeersClose() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void closeFromAForeignThreadRacingThePeersClose(Http http) throws Exception {
+        TestServer server = SERVERS.get(http);
         int peerFirst = 0;
         int writesAfterTeardown = 0;
         for (int race = 0; race < RACES; race++) {
-            try (RawClient peer = RawClient.upgrade(server.port())) {
+            try (WebSocketPeer peer = http.connect(server)) {
                 TestServer.Connection connection = server.nextConnection();
                 Channel channel = connection.channel();
                 CyclicBarrier start = new CyclicBarrier(2);
@@ -99,13 +110,15 @@ class ConcurrentCloseTest {
                 assertThat(second.await(WAIT_SECONDS, TimeUnit.SECONDS) && second.isSuccess()).as("race %s: %s", race, second.cause()).isTrue();
             }
         }
-        System.out.println("fault: close racing the peer's close: " + RACES + " races, peer first " + peerFirst
+        System.out.println("fault: close racing the peer's close over " + http + ": " + RACES + " races, peer first " + peerFirst
                 + ", server first " + (RACES - peerFirst) + ", close writes after teardown " + writesAfterTeardown);
     }
 
-    @Test
-    void writesAfterTheCloseFailAndAreReleased() throws Exception {
-        try (RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void writesAfterTheCloseFailAndAreReleased(Http http) throws Exception {
+        TestServer server = SERVERS.get(http);
+        try (WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
             Channel channel = connection.channel();
 

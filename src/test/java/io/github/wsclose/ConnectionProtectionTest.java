@@ -3,15 +3,18 @@ package io.github.wsclose;
 import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.WebSocketPeer.Http;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Each protection of an upgraded connection on real loopback sockets, with timeouts of milliseconds, next to a peer
  * that behaves and is not closed: keepalive, idle timeout, slow consumer, and the message size limit in one frame and
- * in many.
+ * in many. Over HTTP/2 too, each WebSocket a stream: the protections run on the stream as on TCP, a slow consumer is
+ * a stream whose flow-control window is not given back.
  */
 @Tag(TestTransport.TAG)
 class ConnectionProtectionTest {
@@ -19,10 +22,11 @@ class ConnectionProtectionTest {
     private static final Duration SHORT = Duration.ofMillis(200);
     private static final ServerProtection NO_KEEPALIVE = ServerProtection.defaults().withPingInterval(Duration.ZERO);
 
-    @Test
-    void peerThatNeverAnswersIsFailedAtThePongTimeout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void peerThatNeverAnswersIsFailedAtThePongTimeout(Http http) throws Exception {
         ServerProtection keepalive = ServerProtection.defaults().withPingInterval(SHORT).withPongTimeout(SHORT);
-        try (TestServer server = TestServer.builder().protection(keepalive).start(); RawClient dead = RawClient.upgrade(server.port())) {
+        try (TestServer server = TestServer.builder().protection(keepalive).over(http).start(); WebSocketPeer dead = http.connect(server)) {
             long upgraded = System.nanoTime();
 
             WireFrame ping = dead.readFrame();
@@ -31,7 +35,7 @@ class ConnectionProtectionTest {
             assertThat(ping.opcode()).isEqualTo(WireFrame.PING);
             assertThat(ping.payload()).as("a ping counter").hasSize(8);
             assertThat(close).isEqualTo(WireFrame.close(1011, "keepalive ping timeout"));
-            assertThat(dead.readFrame()).as("TCP closed at once").isNull();
+            assertThat(dead.readFrame()).as("TCP closed (END_STREAM sent) at once").isNull();
             assertThat(Duration.ofNanos(System.nanoTime() - upgraded)).isGreaterThanOrEqualTo(SHORT.plus(SHORT));
             CloseReport report = server.nextConnection().report();
             assertThat(report.sent()).isEqualTo(ConnectionGuard.KEEPALIVE_TIMED_OUT);
@@ -40,10 +44,11 @@ class ConnectionProtectionTest {
         }
     }
 
-    @Test
-    void peerThatAnswersPingsStaysOpenAndItsRoundTripIsReported() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void peerThatAnswersPingsStaysOpenAndItsRoundTripIsReported(Http http) throws Exception {
         ServerProtection keepalive = ServerProtection.defaults().withPingInterval(SHORT).withPongTimeout(SHORT);
-        try (TestServer server = TestServer.builder().protection(keepalive).start(); RawClient live = RawClient.upgrade(server.port())) {
+        try (TestServer server = TestServer.builder().protection(keepalive).over(http).start(); WebSocketPeer live = http.connect(server)) {
             for (int i = 1; i <= 4; i++) { // four quiet spells, each longer than ping interval and pong timeout together
                 WireFrame ping = live.readFrame();
                 assertThat(ping.opcode()).isEqualTo(WireFrame.PING);
@@ -59,10 +64,11 @@ class ConnectionProtectionTest {
         }
     }
 
-    @Test
-    void connectionWithoutMessagesIsClosedAtTheIdleTimeout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void connectionWithoutMessagesIsClosedAtTheIdleTimeout(Http http) throws Exception {
         ServerProtection idle = NO_KEEPALIVE.withIdleTimeout(Duration.ofMillis(300));
-        try (TestServer server = TestServer.builder().protection(idle).start(); RawClient client = RawClient.upgrade(server.port())) {
+        try (TestServer server = TestServer.builder().protection(idle).over(http).start(); WebSocketPeer client = http.connect(server)) {
             for (int i = 0; i < 8; i++) { // messages every 100 ms keep it open well past the idle timeout
                 Thread.sleep(i == 0 ? 0 : 100); // the peer's pace, not a synchronisation: each echo is awaited
                 client.send(WireFrame.of(WireFrame.TEXT, ascii("tick " + i)));
@@ -85,14 +91,15 @@ class ConnectionProtectionTest {
         }
     }
 
-    @Test
-    void peerThatDoesNotReadIsClosedAsASlowConsumer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void peerThatDoesNotReadIsClosedAsASlowConsumer(Http http) throws Exception {
         long limit = 256 * 1024;
         ServerProtection pending = NO_KEEPALIVE.withMaxPendingBytes(limit);
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofMillis(500));
         byte[] message = new byte[60_000];
-        try (TestServer server = TestServer.builder().config(close).protection(pending).start()) {
-            try (RawClient reader = RawClient.upgrade(server.port())) { // the opposite: as much data, read as it comes
+        try (TestServer server = TestServer.builder().config(close).protection(pending).over(http).start()) {
+            try (WebSocketPeer reader = http.connect(server)) { // the opposite: as much data, read as it comes
                 for (int i = 0; i < 100; i++) {
                     reader.send(WireFrame.of(WireFrame.BINARY, message));
                     assertThat(reader.readFrame()).isEqualTo(WireFrame.of(WireFrame.BINARY, message));
@@ -101,13 +108,13 @@ class ConnectionProtectionTest {
                 assertThat(reader.readUntilClosed().frames()).containsExactly(WireFrame.close(1000, ""));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.PEER);
             }
-            try (RawClient stalled = RawClient.upgrade(server.port(), 4096)) {
+            try (WebSocketPeer stalled = http.connectWithoutReading(server)) {
                 try {
                     for (int i = 0; i < 300; i++) { // 18 MB at most: far more than the socket buffers hold
                         stalled.send(WireFrame.of(WireFrame.BINARY, message));
                     }
                 } catch (IOException closedByTheServer) {
-                    // the close timeout ended it while the peer was still sending
+                    // the close timeout ended it (TCP closed, the stream reset) while the peer was still sending
                 }
 
                 CloseReport report = server.nextConnection().report();
@@ -118,12 +125,13 @@ class ConnectionProtectionTest {
         }
     }
 
-    @Test
-    void messageOverTheLimitFailsWith1009InOneFrameOrInMany() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void messageOverTheLimitFailsWith1009InOneFrameOrInMany(Http http) throws Exception {
         ServerOptions limit = ServerOptions.DEFAULTS.withMaxMessageBytes(50_000).withProtection(NO_KEEPALIVE);
         byte[] fragment = new byte[20_000];
-        try (TestServer server = TestServer.builder().options(limit).start()) {
-            try (RawClient within = RawClient.upgrade(server.port())) { // the opposite: 50,000 bytes in three frames
+        try (TestServer server = TestServer.builder().options(limit).over(http).start()) {
+            try (WebSocketPeer within = http.connect(server)) { // the opposite: 50,000 bytes in three frames
                 within.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
                 within.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
                 within.send(new WireFrame(true, 0, WireFrame.CONTINUATION, new byte[10_000]));
@@ -131,7 +139,7 @@ class ConnectionProtectionTest {
                 assertThat(within.readUntilClosed().frames()).last().isEqualTo(WireFrame.close(1000, ""));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.PEER);
             }
-            try (RawClient fragmented = RawClient.upgrade(server.port())) {
+            try (WebSocketPeer fragmented = http.connect(server)) {
                 fragmented.send(new WireFrame(false, 0, WireFrame.BINARY, fragment));
                 fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
                 fragmented.send(new WireFrame(false, 0, WireFrame.CONTINUATION, fragment));
@@ -139,7 +147,7 @@ class ConnectionProtectionTest {
                         .last().isEqualTo(WireFrame.close(1009, "message too big: 60000 bytes so far (expected: <= 50000)"));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
             }
-            try (RawClient oneFrame = RawClient.upgrade(server.port())) {
+            try (WebSocketPeer oneFrame = http.connect(server)) {
                 oneFrame.send(WireFrame.of(WireFrame.BINARY, new byte[50_000])); // the opposite: just at the limit
                 assertThat(oneFrame.readFrame()).isEqualTo(WireFrame.of(WireFrame.BINARY, new byte[50_000]));
                 oneFrame.send(WireFrame.of(WireFrame.TEXT, new byte[50_001]));

@@ -14,11 +14,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -39,8 +41,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -62,6 +67,7 @@ final class H2Client implements AutoCloseable {
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final CompletableFuture<Http2SettingsFrame> settings = new CompletableFuture<>();
     private final CompletableFuture<Long> goAway = new CompletableFuture<>();
+    private final CompletableFuture<Long> goAwayError = new CompletableFuture<>();
     private final Channel connection;
 
     private H2Client(SocketAddress server, @Nullable SslContext tls) {
@@ -141,6 +147,25 @@ final class H2Client implements AutoCloseable {
         return goAway;
     }
 
+    /** Completes with the error code of the server's GOAWAY. */
+    CompletableFuture<Long> goAwayError() {
+        return goAwayError;
+    }
+
+    /** Sends GOAWAY with {@code error}: the client opens no more streams, and those open go on (RFC 9113 §6.8). */
+    void sendGoAway(Http2Error error) throws Exception {
+        connection.writeAndFlush(new DefaultHttp2GoAwayFrame(error)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Lets this client open more concurrent streams than the server's SETTINGS_MAX_CONCURRENT_STREAMS
+     * allows, as a misbehaving client does; call after the server's SETTINGS came.
+     */
+    void ignoreConcurrentStreamLimit() throws Exception {
+        connection.eventLoop().submit(() -> connection.pipeline().get(Http2FrameCodec.class).connection().local()
+                .maxActiveStreams(Integer.MAX_VALUE)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
     /** The connection's channel. */
     Channel connection() {
         return connection;
@@ -179,6 +204,40 @@ final class H2Client implements AutoCloseable {
         return stream;
     }
 
+    /**
+     * Connects with cleartext HTTP/2 and opens a WebSocket at {@link TestServer#PATH}, the one
+     * stream of that connection, as the tests' {@link WebSocketPeer}; closing it closes the connection.
+     */
+    static WebSocketPeer webSocketPeer(SocketAddress server) throws Exception {
+        return webSocketPeer(server, true);
+    }
+
+    /**
+     * Same; unless {@code reading}, the stream reads nothing ({@link Stream#stopReading()}) until
+     * {@link WebSocketPeer#drainUntilClosed()}: what the server sends stays in flow control.
+     */
+    static WebSocketPeer webSocketPeer(SocketAddress server, boolean reading) throws Exception {
+        H2Client client = connect(server);
+        try {
+            Stream stream = client.openWebSocket();
+            if (!reading) {
+                stream.stopReading();
+            }
+            return new StreamPeer(stream, client);
+        } catch (Exception | Error e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a WebSocket at {@link TestServer#PATH} on a new stream of this connection, as the tests'
+     * {@link WebSocketPeer}; closing it closes the stream (RST_STREAM(CANCEL) if still open), not the connection.
+     */
+    WebSocketPeer webSocketPeer() throws Exception {
+        return new StreamPeer(openWebSocket(), null);
+    }
+
     @Override
     public void close() {
         connection.close().syncUninterruptibly();
@@ -199,6 +258,7 @@ final class H2Client implements AutoCloseable {
         private final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
         private final InputStream in = new Received();
         private @Nullable Http2StreamChannel channel;
+        private volatile Duration readTimeout = Duration.ofSeconds(TestServer.TIMEOUT_SECONDS);
 
         /** The server's response headers. */
         CompletableFuture<Http2Headers> response() {
@@ -213,6 +273,11 @@ final class H2Client implements AutoCloseable {
         /** Completes with the error code of the server's RST_STREAM. */
         CompletableFuture<Long> reset() {
             return reset;
+        }
+
+        /** From now on, each read of the server's bytes waits at most {@code timeout} ({@value TestServer#TIMEOUT_SECONDS} s until then). */
+        void readTimeout(Duration timeout) {
+            readTimeout = timeout;
         }
 
         /** The stream's channel on the client. */
@@ -265,6 +330,15 @@ final class H2Client implements AutoCloseable {
             return WireFrame.readServerFrame(in, 0, 1 << 20);
         }
 
+        /** Reads and discards the server's bytes until its side ended or was reset; returns how many there were. */
+        long bytesUntilEnd() throws IOException {
+            long total = 0;
+            while (in.read() >= 0) {
+                total++;
+            }
+            return total;
+        }
+
         /** The frames the server writes until its side ends. */
         List<WireFrame> framesUntilEnd() throws IOException {
             List<WireFrame> frames = new ArrayList<>();
@@ -308,7 +382,7 @@ final class H2Client implements AutoCloseable {
             received.add(END);
         }
 
-        /** The server's bytes, blocking up to {@link TestServer#TIMEOUT_SECONDS} for each chunk. */
+        /** The server's bytes, blocking up to the read timeout for each chunk. */
         private final class Received extends InputStream {
             private byte[] chunk = new byte[0];
             private int at;
@@ -318,9 +392,10 @@ final class H2Client implements AutoCloseable {
             public int read() throws IOException {
                 while (!done && at == chunk.length) {
                     try {
-                        byte[] next = received.poll(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                        Duration timeout = readTimeout;
+                        byte[] next = received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
                         if (next == null) {
-                            throw new InterruptedIOException("nothing from the server within " + TestServer.TIMEOUT_SECONDS + " s");
+                            throw new SocketTimeoutException("nothing from the server within " + timeout.toMillis() + " ms");
                         }
                         done = next == END;
                         chunk = next;
@@ -331,6 +406,117 @@ final class H2Client implements AutoCloseable {
                     }
                 }
                 return done ? -1 : chunk[at++] & 0xFF;
+            }
+        }
+    }
+
+    /**
+     * A {@link WebSocketPeer} on one stream: bytes go in DATA frames, its orderly end is END_STREAM
+     * and its reset RST_STREAM(CANCEL). When {@link #readFrame()} reaches the server's END_STREAM it
+     * ends its own side too, unless it did already, as a peer whose TCP socket the server closed has
+     * nothing left to wait for; so the server's stream closes without waiting for the close timeout.
+     */
+    private static final class StreamPeer implements WebSocketPeer {
+
+        private final Stream stream;
+        private final @Nullable H2Client owned;
+        private final Random random = new Random(8441);
+        private @Nullable IOException writeFailure;
+        private boolean outputEnded;
+
+        /** A peer on {@code stream}; closing it closes the connection it {@code owned}, if any, else the stream. */
+        StreamPeer(Stream stream, @Nullable H2Client owned) {
+            this.stream = stream;
+            this.owned = owned;
+        }
+
+        @Override
+        public StreamPeer readTimeout(Duration timeout) {
+            stream.readTimeout(timeout);
+            return this;
+        }
+
+        @Override
+        public byte[] masked(WireFrame frame) {
+            return frame.masked(random.nextInt());
+        }
+
+        @Override
+        public void sendRaw(byte[] bytes) throws IOException {
+            write(bytes, false);
+        }
+
+        @Override
+        public void sendKeepingFailure(List<WireFrame> frames) {
+            try {
+                send(frames);
+            } catch (IOException e) {
+                if (writeFailure == null) {
+                    writeFailure = e;
+                }
+            }
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            write(new byte[0], true);
+        }
+
+        @Override
+        public void reset() throws IOException {
+            try {
+                stream.reset(Http2Error.CANCEL);
+            } catch (Exception e) {
+                throw new IOException("cannot reset the stream", e);
+            }
+        }
+
+        @Override
+        public @Nullable WireFrame readFrame() throws IOException {
+            WireFrame frame = stream.nextFrame();
+            if (frame == null && stream.ended().isDone() && !outputEnded && !stream.reset().isDone()) {
+                outputEnded = true; // the server's END_STREAM read: ours follows, as a closed TCP socket leaves nothing to wait for
+                stream.channel().writeAndFlush(new DefaultHttp2DataFrame(true)); // not waited for: a reset meanwhile fails it, harmlessly
+            }
+            return frame;
+        }
+
+        @Override
+        public RawClient.TcpEnd end() {
+            return stream.ended().isDone() ? RawClient.TcpEnd.EOF : RawClient.TcpEnd.RESET; // RST_STREAM before any END_STREAM
+        }
+
+        @Override
+        public @Nullable IOException writeFailure() {
+            return writeFailure;
+        }
+
+        @Override
+        public long drainUntilClosed() throws IOException {
+            stream.startReading();
+            return stream.bytesUntilEnd();
+        }
+
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            } else {
+                stream.channel().close().awaitUninterruptibly(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+
+        private void write(byte[] bytes, boolean endStream) throws IOException {
+            try {
+                stream.send(bytes, endStream);
+                outputEnded |= endStream;
+            } catch (IOException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted");
+            } catch (Exception e) {
+                throw new IOException("cannot write on the stream: " + e, e);
             }
         }
     }
@@ -349,6 +535,7 @@ final class H2Client implements AutoCloseable {
                 settings.complete(frame);
             } else if (msg instanceof Http2GoAwayFrame frame) {
                 goAway.complete((long) frame.lastStreamId());
+                goAwayError.complete(frame.errorCode());
             }
             ReferenceCountUtil.release(msg);
         }

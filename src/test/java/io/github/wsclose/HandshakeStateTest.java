@@ -6,6 +6,7 @@ import static io.github.wsclose.CloseReport.Cause.DRAIN;
 import static io.github.wsclose.CloseReport.Cause.PEER;
 import static io.github.wsclose.CloseReport.Cause.PROTOCOL_ERROR;
 import static io.github.wsclose.CloseReport.Cause.TRANSPORT;
+import static io.github.wsclose.CloseReport.HttpVersion.HTTP_1_1;
 import static io.github.wsclose.CloseReport.Initiator.LOCAL;
 import static io.github.wsclose.CloseReport.Initiator.REMOTE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,14 +40,14 @@ class HandshakeStateTest {
                 .troubled(TRANSPORT, END).closed();
 
         assertThat(closed.state()).isEqualTo(State.CLOSED);
-        assertThat(closed.report(END, null)).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ofMillis(7), PEER, null));
+        assertThat(closed.report(END, null, HTTP_1_1)).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE, true, Duration.ofMillis(7), PEER, null));
     }
 
     @Test
     void oursFirstThenTheAnswerIsACleanCloseStartedByThisEnd() {
         HandshakeState closed = HandshakeState.OPEN.started(APPLICATION, START).withSent(BYE).withReceived(NORMAL).closed();
 
-        assertThat(closed.report(END, null))
+        assertThat(closed.report(END, null, HTTP_1_1))
                 .isEqualTo(new CloseReport(NORMAL, NORMAL, BYE, LOCAL, true, Duration.ofMillis(7), APPLICATION, null));
     }
 
@@ -61,7 +62,7 @@ class HandshakeStateTest {
     void troubleBeforeTheAnswerReplacesAnOrderlyCause() {
         HandshakeState closing = HandshakeState.OPEN.started(APPLICATION, START).withSent(BYE);
 
-        assertThat(closing.troubled(CLOSE_TIMEOUT, END).troubled(TRANSPORT, END).report(END, null))
+        assertThat(closing.troubled(CLOSE_TIMEOUT, END).troubled(TRANSPORT, END).report(END, null, HTTP_1_1))
                 .isEqualTo(new CloseReport(NONE_RECEIVED, null, BYE, LOCAL, false, Duration.ofMillis(7), CLOSE_TIMEOUT, null));
     }
 
@@ -98,8 +99,17 @@ class HandshakeStateTest {
 
         HandshakeState closed = HandshakeState.OPEN.withFailure(reset).troubled(TRANSPORT, START).closed();
 
-        assertThat(closed.report(END, null))
+        assertThat(closed.report(END, null, HTTP_1_1))
                 .isEqualTo(new CloseReport(NONE_RECEIVED, null, null, REMOTE, false, Duration.ZERO, TRANSPORT, reset));
+    }
+
+    @Test
+    void theReportSaysWhichHttpVersionCarriedTheConnection() {
+        HandshakeState closed = HandshakeState.OPEN.started(PEER, START).withReceived(BYE).withSent(NORMAL).closed();
+
+        assertThat(closed.report(END, null, CloseReport.HttpVersion.HTTP_2)).isEqualTo(new CloseReport(BYE, BYE, NORMAL, REMOTE,
+                true, Duration.ofMillis(7), PEER, null, null, CloseReport.HttpVersion.HTTP_2));
+        assertThat(closed.report(END, null, HTTP_1_1).httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_1_1);
     }
 
     @Test
@@ -109,6 +119,6 @@ class HandshakeStateTest {
 
     @Test
     void noReportBeforeACloseStarted() {
-        assertThatIllegalStateException().isThrownBy(() -> HandshakeState.OPEN.report(END, null));
+        assertThatIllegalStateException().isThrownBy(() -> HandshakeState.OPEN.report(END, null, HTTP_1_1));
     }
 }

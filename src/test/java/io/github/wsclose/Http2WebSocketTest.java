@@ -189,12 +189,27 @@ class Http2WebSocketTest {
         }
     }
 
+    @Test
+    void metricsTagAStreamsCloseWithHttp2() throws Exception {
+        CloseMeters meters = new CloseMeters();
+        try (TestServer server = TestServer.builder().inFront(() -> meters.handler).http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            H2Client.Stream stream = client.openWebSocket();
+            stream.sendAndEnd(WireFrame.close(1000));
+            assertThat(stream.framesUntilEnd()).containsExactly(WireFrame.close(1000));
+            assertThat(server.nextConnection().report().httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_2);
+
+            assertThat(meters.onlyClose()).isEqualTo(CloseMeters.closeTags("1000", "remote", "true", "peer", CloseReport.HttpVersion.HTTP_2));
+            meters.assertTagsBounded();
+        }
+    }
+
     /** An extended CONNECT that must not become a WebSocket, and the status it gets. */
     record Malformed(String name, int status, Consumer<Http2Headers> change) {
     }
 
     @Test
-    void malformedConnects_answeredWithTheirStatus_neverAWebSocket() throws Exception {
+    void malformedConnects_answeredWithTheirStatus_thenResetWithNoError_neverAWebSocket() throws Exception {
         List<Malformed> cases = List.of(
                 new Malformed("no :protocol", 405, h -> h.remove(Http2Headers.PseudoHeaderName.PROTOCOL.value())),
                 new Malformed("another :protocol", 501, h -> h.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "webtransport")),
@@ -207,11 +222,16 @@ class Http2WebSocketTest {
                 c.change().accept(headers);
                 H2Client.Stream stream = client.open(headers);
                 assertThat(stream.response().get(T, TimeUnit.SECONDS).status().toString()).as(c.name()).isEqualTo(String.valueOf(c.status()));
+                assertThat(stream.ended().get(T, TimeUnit.SECONDS)).as(c.name() + ": the whole answer, END_STREAM").isNull();
+                assertThat(stream.reset().get(T, TimeUnit.SECONDS)).as(c.name() + ": then RST_STREAM(NO_ERROR), RFC 9113 §8.1")
+                        .isEqualTo(Http2Error.NO_ERROR.code());
                 assertThat(stream.channel().closeFuture().await(T, TimeUnit.SECONDS)).as(c.name()).isTrue();
             }
             Http2Headers ended = H2Client.webSocketConnect(TestServer.PATH);
             H2Client.Stream endedAtOnce = client.open(ended, true);
             assertThat(endedAtOnce.response().get(T, TimeUnit.SECONDS).status().toString()).isEqualTo("400");
+            assertThat(endedAtOnce.channel().closeFuture().await(T, TimeUnit.SECONDS)).isTrue();
+            assertThat(endedAtOnce.reset()).as("both sides ended: nothing to reset").isNotDone();
             assertThat(server.connections().size()).as("no WebSocket opened").isZero();
             client.openWebSocket(); // and the connection still serves a good one
             assertThat(server.nextConnection()).isNotNull();
@@ -282,7 +302,6 @@ class Http2WebSocketTest {
                 assertThat(client.alpn()).isEqualTo("h2");
                 H2Client.Stream stream = client.openWebSocket();
                 TestServer.Connection connection = server.nextConnection();
-                assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/2");
                 assertThat(connection.recorder().events()).as("the upgrade event of HTTP/1.1, with the :path")
                         .anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(WebSocketServerProtocolHandler.HandshakeComplete.class,
                                 upgrade -> assertThat(upgrade.requestUri()).isEqualTo(TestServer.PATH)));
@@ -290,7 +309,10 @@ class Http2WebSocketTest {
                 assertThat(stream.nextFrame()).isEqualTo(WireFrame.text("over tls"));
                 stream.sendAndEnd(WireFrame.close(1000));
                 assertThat(stream.framesUntilEnd()).containsExactly(WireFrame.close(1000));
-                assertThat(connection.report().clean()).isTrue();
+                CloseReport report = connection.report();
+                assertThat(report.clean()).isTrue();
+                assertThat(report.httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_2);
+                assertThat(report.toString()).contains(", HTTP/2");
             }
         } finally {
             certificate.delete();
@@ -374,7 +396,6 @@ class Http2WebSocketTest {
                     }
                     assertThat(head.toString()).startsWith("HTTP/1.1 101");
                     TestServer.Connection connection = server.nextConnection();
-                    assertThat(Http2ServerPipeline.httpVersion(connection.channel())).isEqualTo("HTTP/1.1");
 
                     socket.getOutputStream().write(WireFrame.close(4002, "by upgrade").masked(0x0BAD_F00D));
                     assertThat(WireFrame.readServerFrame(in, 0, 125)).isEqualTo(WireFrame.close(4002));
@@ -382,6 +403,7 @@ class Http2WebSocketTest {
                     CloseReport report = connection.report();
                     assertThat(report.clean()).isTrue();
                     assertThat((int) report.reason().code()).isEqualTo(4002);
+                    assertThat(report.httpVersion()).isEqualTo(CloseReport.HttpVersion.HTTP_1_1);
                 }
             }
         } finally {

@@ -3,17 +3,20 @@ package io.github.wsclose;
 import static io.github.wsclose.TestBytes.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.WebSocketPeer.Http;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * On loopback sockets: a peer that half-closes TCP (a FIN) without a close frame, before or in the middle of a
  * frame or instead of answering ours, and a peer that goes on sending frames after its close frame. A FIN without
  * a close frame ends the connection at once with 1006 (RFC 6455 §7.1.5), whatever was half read is released;
  * what follows the peer's close frame is discarded, its close is answered once (its code echoed) and reported once.
+ * Over HTTP/2 too, where the FIN is END_STREAM and the server's close of TCP its END_STREAM (RFC 8441 §5).
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.5.1">RFC 6455 §5.5.1</a>
  */
@@ -22,9 +25,10 @@ class PeerHalfCloseTest {
 
     private static final ClosingHandshakeConfig CONFIG = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofSeconds(5));
 
-    @Test
-    void finWithoutACloseFrameIsAnAbnormalRemoteClose() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void finWithoutACloseFrameIsAnAbnormalRemoteClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             peer.shutdownOutput();
@@ -38,9 +42,10 @@ class PeerHalfCloseTest {
         }
     }
 
-    @Test
-    void finInTheMiddleOfAFrameReleasesWhatWasReadAndIsAnAbnormalClose() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void finInTheMiddleOfAFrameReleasesWhatWasReadAndIsAnAbnormalClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
             byte[] frame = peer.masked(WireFrame.of(WireFrame.BINARY, new byte[1000]));
 
@@ -54,10 +59,11 @@ class PeerHalfCloseTest {
         }
     }
 
-    @Test
-    void finInTheMiddleOfAnAggregatedMessageIsAnAbnormalRemoteClose() throws Exception {
-        try (TestServer server = TestServer.builder().config(CONFIG).options(ServerOptions.DEFAULTS).start();
-                RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void finInTheMiddleOfAnAggregatedMessageIsAnAbnormalRemoteClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).options(ServerOptions.DEFAULTS).over(http).start();
+                WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             peer.send(WireFrame.withFirstByte(WireFrame.BINARY, new byte[1000])); // a first fragment: the aggregator holds it
@@ -70,9 +76,10 @@ class PeerHalfCloseTest {
         }
     }
 
-    @Test
-    void finInsteadOfAnsweringOurCloseIsAnAbnormalLocalClose() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void finInsteadOfAnsweringOurCloseIsAnAbnormalLocalClose(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             connection.channel().writeAndFlush(new CloseReason(CloseReason.Codes.NORMAL, "bye"));
@@ -86,9 +93,10 @@ class PeerHalfCloseTest {
         }
     }
 
-    @Test
-    void framesAfterThePeersCloseFrameInTheSameWriteAreDiscarded() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void framesAfterThePeersCloseFrameInTheSameWriteAreDiscarded(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             // the peer MUST NOT send data frames after its close frame (§5.5.1); this one does, pings too
@@ -103,9 +111,10 @@ class PeerHalfCloseTest {
         }
     }
 
-    @Test
-    void framesAfterThePeersCloseFrameInLaterWritesAreDiscarded() throws Exception {
-        try (TestServer server = TestServer.start(CONFIG); RawClient peer = RawClient.upgrade(server.port())) {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void framesAfterThePeersCloseFrameInLaterWritesAreDiscarded(Http http) throws Exception {
+        try (TestServer server = TestServer.builder().config(CONFIG).over(http).start(); WebSocketPeer peer = http.connect(server)) {
             TestServer.Connection connection = server.nextConnection();
 
             peer.send(WireFrame.close(4000, "gone"));

@@ -41,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.2">RFC 6455 §5.2</a>
  */
-final class RawClient implements AutoCloseable {
+final class RawClient implements WebSocketPeer {
 
     /** The longest the opening handshake may take. */
     static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(5);
@@ -50,7 +50,6 @@ final class RawClient implements AutoCloseable {
     private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_HEADER_BYTES = 8192;
     private static final int MAX_FRAME_BYTES = 32 << 20; // the Autobahn replay's echoes of 16 MiB
-    private static final int MAX_FRAMES = 100;
 
     private final Socket socket;
     private final InputStream in;
@@ -141,7 +140,8 @@ final class RawClient implements AutoCloseable {
     }
 
     /** From now on, every read waits at most {@code timeout}. */
-    RawClient readTimeout(Duration timeout) throws SocketException {
+    @Override
+    public RawClient readTimeout(Duration timeout) throws SocketException {
         socket.setSoTimeout((int) timeout.toMillis());
         return this;
     }
@@ -163,7 +163,8 @@ final class RawClient implements AutoCloseable {
     }
 
     /** {@code frame} as this client sends it, masked with a fresh key (§5.3). */
-    byte[] masked(WireFrame frame) {
+    @Override
+    public byte[] masked(WireFrame frame) {
         return frame.masked(random.nextInt());
     }
 
@@ -181,22 +182,9 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    /** Sends {@code frames} back to back in one write, each masked with a fresh key, as a client must (§5.3). */
-    void send(WireFrame... frames) throws IOException {
-        send(List.of(frames));
-    }
-
-    /** Same as {@link #send(WireFrame...)}. */
-    void send(List<WireFrame> frames) throws IOException {
-        ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        for (WireFrame frame : frames) {
-            wire.writeBytes(frame.masked(random.nextInt()));
-        }
-        sendRaw(wire.toByteArray());
-    }
-
     /** Sends {@code bytes} as they are: a frame of any shape, part of one, or anything else. */
-    void sendRaw(byte[] bytes) throws IOException {
+    @Override
+    public void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
@@ -206,7 +194,8 @@ final class RawClient implements AutoCloseable {
      * TCP before reading everything) is kept for {@link #readUntilClosed()}'s transcript, not
      * thrown: what the server answered is still to be read.
      */
-    void sendKeepingFailure(List<WireFrame> frames) {
+    @Override
+    public void sendKeepingFailure(List<WireFrame> frames) {
         try {
             send(frames);
         } catch (IOException e) {
@@ -223,58 +212,14 @@ final class RawClient implements AutoCloseable {
      * @throws SocketTimeoutException if the server sends nothing for the read timeout
      * @throws ProtocolException      if the server sends a malformed frame
      */
-    @Nullable WireFrame readFrame() throws IOException {
+    @Override
+    public @Nullable WireFrame readFrame() throws IOException {
         return WireFrame.readServerFrame(in, allowedRsv, MAX_FRAME_BYTES);
     }
 
-    /**
-     * Reads until {@code count} data frames have been read, or a close frame or the end of the
-     * stream comes first, and returns every frame read.
-     */
-    List<WireFrame> readDataFrames(int count) throws IOException {
-        List<WireFrame> frames = new ArrayList<>();
-        for (int data = 0; data < count; ) {
-            WireFrame frame = readFrame();
-            if (frame == null) {
-                break;
-            }
-            frames.add(frame);
-            if (frame.opcode() == WireFrame.CLOSE) {
-                break;
-            }
-            data += frame.isData() ? 1 : 0;
-        }
-        return frames;
-    }
-
-    /**
-     * Reads every frame until the server closes TCP, resets it, or stays silent for the read
-     * timeout.
-     *
-     * @throws ProtocolException if the server sends a malformed frame, or more than 100 frames
-     * @throws IOException       if the stream ends in the middle of a frame
-     */
-    Transcript readUntilClosed() throws IOException {
-        List<WireFrame> frames = new ArrayList<>();
-        TcpEnd end;
-        try {
-            for (WireFrame f; (f = readFrame()) != null; ) {
-                frames.add(f);
-                if (frames.size() > MAX_FRAMES) {
-                    throw new ProtocolException("more than " + MAX_FRAMES + " frames from the server");
-                }
-            }
-            end = TcpEnd.EOF;
-        } catch (SocketTimeoutException e) {
-            end = TcpEnd.TIMEOUT;
-        } catch (SocketException e) {
-            end = TcpEnd.RESET;
-        }
-        return new Transcript(List.copyOf(frames), end, writeFailure);
-    }
-
     /** Reads and discards bytes until the server closes TCP (a reset counts as closed); returns how many there were. */
-    long drainUntilClosed() throws IOException {
+    @Override
+    public long drainUntilClosed() throws IOException {
         long total = 0;
         byte[] buffer = new byte[8192];
         try {
@@ -288,19 +233,32 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Resets TCP: an RST instead of a FIN (SO_LINGER 0, then close). */
-    void reset() throws IOException {
+    @Override
+    public void reset() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
     }
 
     /** Half-closes TCP: a FIN, with no close frame before it unless one was sent; reading goes on. */
-    void shutdownOutput() throws IOException {
+    @Override
+    public void shutdownOutput() throws IOException {
         socket.shutdownOutput();
     }
 
     /** The local port of this connection: the server sees it as the client's port. */
     int localPort() {
         return socket.getLocalPort();
+    }
+
+    /** The server closed TCP in order: a reset makes {@link #readFrame()} throw instead. */
+    @Override
+    public TcpEnd end() {
+        return TcpEnd.EOF;
+    }
+
+    @Override
+    public @Nullable IOException writeFailure() {
+        return writeFailure;
     }
 
     @Override
@@ -369,11 +327,14 @@ final class RawClient implements AutoCloseable {
         }
     }
 
-    /** How the peer ended the TCP connection, as this end saw it (this client's, or {@link RawServer}'s). */
+    /**
+     * How the peer ended the TCP connection, as this end saw it (this client's, or {@link RawServer}'s); over
+     * HTTP/2, how the server ended the stream ({@link WebSocketPeer}).
+     */
     enum TcpEnd {
-        /** An orderly close (FIN): the read returned end of stream. */
+        /** An orderly close (FIN; over HTTP/2, END_STREAM): the read returned end of stream. */
         EOF,
-        /** A reset (RST): the peer closed with bytes of ours still unread. */
+        /** A reset (RST: the peer closed with bytes of ours still unread; over HTTP/2, RST_STREAM). */
         RESET,
         /** Neither: the peer sent nothing and kept TCP open for the whole read timeout. */
         TIMEOUT

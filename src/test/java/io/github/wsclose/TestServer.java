@@ -180,6 +180,13 @@ public final class TestServer implements AutoCloseable {
         return next(opened, "connection");
     }
 
+    /** Takes every connection handed out and not taken yet, without waiting. */
+    List<Connection> takeOpened() {
+        List<Connection> taken = new ArrayList<>();
+        opened.drainTo(taken);
+        return taken;
+    }
+
     /** Takes the head of {@code queue}, waiting up to {@value #TIMEOUT_SECONDS} s; fails naming {@code what} otherwise. */
     static <T> T next(BlockingQueue<T> queue, String what) throws InterruptedException {
         T head = queue.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -316,6 +323,14 @@ public final class TestServer implements AutoCloseable {
                 }
             };
             return this;
+        }
+
+        /**
+         * Serves over {@code http}: HTTP/1.1 as built so far, or HTTP/2 as {@link #http2(SslContext)} without TLS,
+         * with the same options and test handlers on each stream.
+         */
+        Builder over(WebSocketPeer.Http http) {
+            return http == WebSocketPeer.Http.HTTP_2 ? http2(null) : this;
         }
 
         /** Netty's local transport instead of TCP. */

@@ -2,13 +2,15 @@ package io.github.wsclose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.wsclose.WebSocketPeer.Http;
 import io.netty.channel.Channel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The peer's answer arrives right at the close timeout, on real loopback sockets. The moment
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * timeout, so the two race on the same clock. Whichever wins, exactly one close frame is sent
  * and exactly one report is fired, clean with our code or 1006 after the timeout. An answer
  * scheduled after the timeout always loses: both run on that one event loop, in deadline order.
- * The run must see both outcomes, or it did not test the race.
+ * The run must see both outcomes, or it did not test the race. Over HTTP/2 too, where the
+ * timeout resets the stream (RST_STREAM(CANCEL)) instead of closing TCP.
  */
 @Tag(TestTransport.TAG)
 class TimeoutRaceTest {
@@ -27,13 +30,14 @@ class TimeoutRaceTest {
     private static final long STEP_MICROS = 250;
     private static final CloseReason OURS = new CloseReason(CloseReason.Codes.NORMAL, "race");
 
-    @Test
-    void peersAnswerRacingTheCloseTimeoutEndsInOneReport() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void peersAnswerRacingTheCloseTimeoutEndsInOneReport(Http http) throws Exception {
         int answered = 0;
         int timedOut = 0;
-        try (TestServer server = TestServer.start(ClosingHandshakeConfig.server().withCloseTimeout(CLOSE_TIMEOUT))) {
+        try (TestServer server = TestServer.builder().config(ClosingHandshakeConfig.server().withCloseTimeout(CLOSE_TIMEOUT)).over(http).start()) {
             for (long offset = FIRST_OFFSET_MICROS; offset <= LAST_OFFSET_MICROS; offset += STEP_MICROS) {
-                try (RawClient peer = RawClient.upgrade(server.port())) {
+                try (WebSocketPeer peer = http.connect(server)) {
                     TestServer.Connection connection = server.nextConnection();
                     CompletableFuture<Void> answerNow = closeAndScheduleTheAnswer(connection.channel(), offset);
 
@@ -42,7 +46,7 @@ class TimeoutRaceTest {
                     try {
                         peer.send(WireFrame.close(1000, "race"));
                     } catch (IOException closedAlready) {
-                        // the timeout won by far: the server has closed TCP
+                        // the timeout won by far: the server has closed TCP, or reset the stream
                     }
                     assertThat(peer.readUntilClosed().frames()).as("offset %s µs: frames after the close frame", offset).isEmpty();
 
@@ -64,7 +68,7 @@ class TimeoutRaceTest {
                 }
             }
         }
-        System.out.println("fault: answer racing the close timeout: " + (answered + timedOut) + " races, answered in time "
+        System.out.println("fault: answer racing the close timeout over " + http + ": " + (answered + timedOut) + " races, answered in time "
                 + answered + ", timed out " + timedOut);
         assertThat(answered).as("races the answer won").isPositive();
         assertThat(timedOut).as("races the timeout won").isPositive();

@@ -2,7 +2,6 @@ package io.github.wsclose.example;
 
 import io.github.wsclose.CloseReason;
 import io.github.wsclose.CloseReport;
-import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.StatusCodeRange;
 import io.github.wsclose.UpgradeRejected;
 import io.github.wsclose.relay.WebSocketRelay;
@@ -18,18 +17,19 @@ import java.util.Locale;
 /**
  * Prints one line for every closed WebSocket connection, from its {@link CloseReport}: the
  * connection's close code and reason ({@link CloseReport#reason()}), who started, whether it was
- * clean, how long it took, why it ended ({@link CloseReport#cause()}), and the failure if there
- * was one:
+ * clean, how long it took, why it ended ({@link CloseReport#cause()}), the failure if there
+ * was one, and the HTTP version that carried it ({@link CloseReport#httpVersion()}: a stream of an
+ * HTTP/2 connection, or HTTP/1.1):
  *
  * <pre>
- * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms cause=peer
+ * closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=client clean=true duration=2ms cause=peer http=HTTP/1.1
  * </pre>
  *
  * <p>with, for a connection the example relays ({@code --upstream}), one more once the relay's
  * connection to the upstream has ended, from the upstream hop's report ({@link WebSocketRelay#closeReports}):
  *
  * <pre>
- * upstream-closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=relay clean=true duration=1ms
+ * upstream-closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason="done" started-by=relay clean=true duration=1ms http=HTTP/1.1
  * </pre>
  *
  * <p>and one line for every connection closed before its upgrade, from its {@link UpgradeRejected}:
@@ -44,23 +44,15 @@ import java.util.Locale;
 final class ClosePrinter extends ChannelInboundHandlerAdapter {
 
     private final PrintStream out;
-    private final boolean namesHttpVersion;
 
     ClosePrinter(PrintStream out) {
-        this(out, false);
-    }
-
-    /** With {@code namesHttpVersion}, each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}. */
-    ClosePrinter(PrintStream out, boolean namesHttpVersion) {
         this.out = out;
-        this.namesHttpVersion = namesHttpVersion;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof CloseReport report) {
-            out.println(line(ctx.channel().remoteAddress(), report)
-                    + (namesHttpVersion ? " http=" + Http2ServerPipeline.httpVersion(ctx.channel()) : ""));
+            out.println(line(ctx.channel().remoteAddress(), report));
         } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && ctx.pipeline().get(WebSocketRelay.RELAY) != null) {
             SocketAddress client = ctx.channel().remoteAddress(); // the upstream hop may end after the client's channel is gone
             WebSocketRelay.closeReports(ctx.channel()).thenAccept(pair -> out.println(upstreamLine(client, pair.upstream())));
@@ -80,7 +72,7 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
         return "upstream-closed " + address(client) + fields(upstream, "relay", "upstream");
     }
 
-    /** The report's fields, each after a space; {@code local} and {@code remote} name the ends for started-by. */
+    /** The report's fields, each after a space, the HTTP version last; {@code local} and {@code remote} name the ends for started-by. */
     private static String fields(CloseReport report, String local, String remote) {
         CloseReason reason = report.reason();
         CloseReason.Codes known = reason.knownReason();
@@ -91,7 +83,8 @@ final class ClosePrinter extends ChannelInboundHandlerAdapter {
                 + " clean=" + report.clean()
                 + " duration=" + report.duration().toMillis() + "ms"
                 + " cause=" + report.cause().name().toLowerCase(Locale.ROOT).replace('_', '-')
-                + (report.failure() == null ? "" : " failure=" + quoted(report.failure().toString()));
+                + (report.failure() == null ? "" : " failure=" + quoted(report.failure().toString()))
+                + " http=" + report.httpVersion();
     }
 
     private static String address(SocketAddress peer) {

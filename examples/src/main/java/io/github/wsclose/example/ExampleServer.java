@@ -72,7 +72,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>With {@code --tls} ({@link ExampleTls}) the same port serves HTTPS and WSS, HTTP/2 and HTTP/1.1 chosen by
  * ALPN ({@link Http2ServerPipeline#configureTls}): browsers open their WebSockets over HTTP/2 (RFC 8441) on the
- * connection that loaded the page, and each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}.
+ * connection that loaded the page; each closed line ends with {@code http=HTTP/2} or {@code http=HTTP/1.1}, from the report.
  *
  * <p>Run from the project root: {@code mvn -q test-compile exec:java}; see {@link ExampleOptions}.
  */
@@ -173,7 +173,8 @@ public final class ExampleServer {
 
     /**
      * Each connection's pipeline: joining {@code drain}, counted in meters of its own, printing to {@code printed};
-     * with {@code tls}, HTTP/2 or HTTP/1.1 by ALPN ({@link Http2ServerPipeline#configureTls}).
+     * with {@code --upstream}, a relay to the upstream ({@link WebSocketRelay}); else with {@code tls}, HTTP/2 or
+     * HTTP/1.1 by ALPN ({@link Http2ServerPipeline#configureTls}).
      */
     private ChannelInitializer<Channel> initializer(GracefulDrain drain, PrintStream printed, @Nullable SslContext tls) {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
@@ -183,18 +184,21 @@ public final class ExampleServer {
         ClosingHandshakeConfig close = ClosingHandshakeConfig.server()
                 .withCloseTimeout(options.closeTimeout())
                 .withEchoReason(true); // the answer to a client's close carries its code and its reason
-        URI upstream = options.upstream();
-        if (upstream != null) {
-            return relayInitializer(options.relay(upstream), protocol, close, options.serverOptions().withDrain(drain), drain, printed);
-        }
         ServerOptions limits = options.serverOptions().withDrain(drain);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         CloseMetrics metrics = CloseMetrics.bindTo(registry, drain); // once per registry, then in every pipeline
         PlaygroundPage page = new PlaygroundPage(registry::scrape);
-        ClosePrinter printer = new ClosePrinter(printed, tls != null);
+        ClosePrinter printer = new ClosePrinter(printed);
+        URI upstream = options.upstream();
+        @Nullable RelayConfig relay = upstream == null ? null : options.relay(upstream);
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (relay != null) {
+                    // the upstream echoes, and takes the playground's close commands: this server relays both ways
+                    WebSocketRelay.configure(ch.pipeline(), protocol, close, limits, relay, metrics, page, printer);
+                    return;
+                }
                 if (tls != null) {
                     Http2ServerPipeline.configureTls(ch.pipeline(), tls, protocol, close, limits,
                             () -> new ChannelHandler[] {metrics, page, EchoHandler.INSTANCE, printer});
@@ -202,22 +206,6 @@ public final class ExampleServer {
                 }
                 ServerPipeline.configure(ch.pipeline(), protocol, close, limits,
                         metrics, page, EchoHandler.INSTANCE, printer);
-            }
-        };
-    }
-
-    /** Each connection's pipeline with {@code --upstream}: a relay to the upstream, with the same meters, page and printer. */
-    private static ChannelInitializer<Channel> relayInitializer(RelayConfig relay, WebSocketServerProtocolConfig protocol,
-            ClosingHandshakeConfig close, ServerOptions limits, GracefulDrain drain, PrintStream printed) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        CloseMetrics metrics = CloseMetrics.bindTo(registry, drain);
-        PlaygroundPage page = new PlaygroundPage(registry::scrape);
-        ClosePrinter printer = new ClosePrinter(printed);
-        return new ChannelInitializer<>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                // the upstream echoes, and takes the playground's close commands: this server relays both ways
-                WebSocketRelay.configure(ch.pipeline(), protocol, close, limits, relay, metrics, page, printer);
             }
         };
     }

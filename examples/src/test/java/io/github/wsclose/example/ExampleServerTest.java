@@ -10,6 +10,7 @@ import io.github.wsclose.PerMessageDeflateConfig;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerProtection;
 import io.github.wsclose.relay.RelayConfig;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -156,6 +157,10 @@ class ExampleServerTest {
                 Duration.ofMillis(3), CloseReport.Cause.PEER, null);
         assertThat(ClosePrinter.line(new InetSocketAddress("127.0.0.1", 50412), report))
                 .isEqualTo("closed 127.0.0.1:50412 code=4000 (PRIVATE_USE) reason=\"bye \\\"now\\\"\\nok\""
-                        + " started-by=client clean=true duration=3ms cause=peer");
+                        + " started-by=client clean=true duration=3ms cause=peer http=HTTP/1.1");
+        CloseReport overHttp2 = new CloseReport(bye, bye, bye, CloseReport.Initiator.LOCAL, false, Duration.ofMillis(5),
+                CloseReport.Cause.CLOSE_TIMEOUT, new IOException("reset"), null, CloseReport.HttpVersion.HTTP_2);
+        assertThat(ClosePrinter.line(new InetSocketAddress("127.0.0.1", 50413), overHttp2))
+                .as("the HTTP version last, after the failure").endsWith(" cause=close-timeout failure=\"java.io.IOException: reset\" http=HTTP/2");
     }
 }

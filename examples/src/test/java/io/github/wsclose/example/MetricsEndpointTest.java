@@ -81,9 +81,9 @@ class MetricsEndpointTest {
         assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         Map<String, Double> samples = samples(response.body());
         assertThat(samples).containsEntry("websocket_connections_active", 1.0)
-                .containsEntry("websocket_closes_total{cause=peer,clean=true,code=4xxx,initiator=remote}", 1.0)
-                .containsEntry("websocket_closes_total{cause=application,clean=true,code=1013,initiator=local}", 1.0)
-                .containsEntry("websocket_closes_total{cause=transport,clean=false,code=1006,initiator=remote}", 1.0);
+                .containsEntry("websocket_closes_total{cause=peer,clean=true,code=4xxx,http=1.1,initiator=remote}", 1.0)
+                .containsEntry("websocket_closes_total{cause=application,clean=true,code=1013,http=1.1,initiator=local}", 1.0)
+                .containsEntry("websocket_closes_total{cause=transport,clean=false,code=1006,http=1.1,initiator=remote}", 1.0);
         assertThat(samples.keySet().stream().filter(name -> name.startsWith("websocket_closes_total"))).hasSize(3);
         assertThat(samples.entrySet().stream().filter(e -> e.getKey().startsWith("websocket_close_duration_seconds_count"))
                 .mapToDouble(Map.Entry::getValue).sum()).isEqualTo(3);
