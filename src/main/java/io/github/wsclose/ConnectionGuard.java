@@ -175,7 +175,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             readIfNeeded(ctx);
         } else if (!isData(frame)) {
             ctx.fireChannelRead(frame);
-        } else if (withinMessageLimit(frame) && isText(frame)) {
+        } else if (withinMessageLimit(frame) && isUtf8IfText(frame)) {
             used = true;
             ctx.fireChannelRead(frame);
         }
@@ -316,7 +316,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     /** A text message's frame that is UTF-8 so far, or any other data frame; else releases it and fails the connection. */
-    private boolean isText(WebSocketFrame frame) {
+    private boolean isUtf8IfText(WebSocketFrame frame) {
         if (text == null || text.accepts(frame)) {
             return true;
         }
