@@ -255,7 +255,7 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         ChannelHandlerContext encoder = ctx.pipeline().context(WebSocketFrameEncoder.class);
         if (handshake != null && encoder != null) {
             ctx.pipeline().addAfter(encoder.name(), ClientPipeline.CONNECTION_GUARD,
-                    new ConnectionGuard(options.protection(), options.maxMessageBytes(), true, handshake));
+                    new ConnectionGuard(options.protection(), options.maxMessageBytes(), true, false, handshake));
         }
     }
 

@@ -94,6 +94,7 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> timeout;
     private @Nullable Duration lastPingRoundTrip; // told by the keepalive, for the report
+    private @Nullable ConnectionGuard guard; // the connection's protections, told of every write that passes here
 
     /**
      * Creates a handler for one connection.
@@ -182,14 +183,14 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
                 if (msg instanceof CloseReason) {
                     promise.setFailure(new IllegalStateException("cannot send a close frame: the WebSocket upgrade has not completed"));
                 } else {
-                    ctx.write(msg, promise);
+                    writeOn(ctx, msg, promise);
                 }
             }
             case OPEN -> {
                 if (msg instanceof CloseReason reason) {
                     closeFirst(ctx, reason, Cause.APPLICATION, promise);
                 } else {
-                    ctx.write(msg, promise);
+                    writeOn(ctx, msg, promise);
                 }
             }
             case CLOSING, CLOSED -> {
@@ -304,6 +305,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
         lastPingRoundTrip = roundTrip;
     }
 
+    /** The connection's {@link ConnectionGuard}, which each write passing here is told to first; null when it leaves. */
+    void guardedBy(@Nullable ConnectionGuard connectionGuard) {
+        guard = connectionGuard;
+    }
+
     /** Fails the connection for {@code failure} (see {@link FailureCodes}); false before the upgrade. */
     boolean fail(Throwable failure) {
         if (state.state() == State.AWAITING_UPGRADE) {
@@ -385,8 +391,25 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     }
 
     /** Writes and flushes {@code reason}, checked as sendable already, as a close frame. */
-    private static ChannelFuture writeCloseFrame(ChannelHandlerContext ctx, CloseReason reason) {
-        return ctx.writeAndFlush(ClosePayload.newFrame(reason, ctx.alloc()));
+    private ChannelFuture writeCloseFrame(ChannelHandlerContext ctx, CloseReason reason) {
+        ChannelFuture written = writeOn(ctx, ClosePayload.newFrame(reason, ctx.alloc()), ctx.newPromise());
+        ctx.flush();
+        return written;
+    }
+
+    /**
+     * Writes {@code msg} on, after telling the connection's guard, which sits behind this handler
+     * and sees no write itself; if the guard finds the peer too slow to take what waits, the
+     * closing handshake starts right after this message.
+     */
+    private ChannelFuture writeOn(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ConnectionGuard protections = guard;
+        boolean slowConsumer = protections != null && protections.writing(ctx.channel(), msg);
+        ChannelFuture written = ctx.write(msg, promise);
+        if (slowConsumer) {
+            startClose(protections.slowConsumerReason(), Cause.SLOW_CONSUMER);
+        }
+        return written;
     }
 
     /** Enters {@code closing} and starts the close timeout. */

@@ -2,17 +2,18 @@ package io.github.wsclose;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
@@ -45,6 +46,10 @@ import org.jspecify.annotations.Nullable;
  *       (§5.4), fails the connection with 1009 and {@link CloseReport.Cause#MESSAGE_TOO_BIG}: the
  *       payloads of its frames are added up as they arrive, none held; the frame that crosses the
  *       limit and everything after it are released.</li>
+ *   <li><b>UTF-8</b>, unless the pipeline has a validator of its own: a text message that is not
+ *       UTF-8 (§8.1) fails the connection with 1007 at the first frame that shows it
+ *       ({@link Utf8Text}), with the exception and words of Netty's {@code Utf8FrameValidator},
+ *       which a server pipeline then needs no more.</li>
  *   <li><b>Pending bytes.</b> A write that finds more than the limit still queued for the
  *       socket (written before, not taken by the peer yet) starts the closing handshake with the
  *       slow-consumer reason and {@link CloseReport.Cause#SLOW_CONSUMER}. One message larger than
@@ -53,6 +58,10 @@ import org.jspecify.annotations.Nullable;
  * The timeouts are looked at by the {@link ConnectionSweep} of the event loop, so each is met at
  * most one sweep period late, never early; a frame costs no clock read. Nothing is pinged or
  * answered after the first close frame sent.
+ *
+ * <p>An inbound handler only, so that the writes of the application do not pass it: the
+ * {@link ClosingHandshakeHandler}, which every write of the application passes, tells it of each
+ * ({@link #writing(Channel, Object)}), close frames included.
  *
  * <p>Once the upgrade is done, it takes the place of Netty's {@code WebSocketServerProtocolHandler}
  * too, whose work after the upgrade was to answer pings and drop pongs (close frames are left to
@@ -67,7 +76,7 @@ import org.jspecify.annotations.Nullable;
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6455#section-5.5.2">RFC 6455 §5.5.2, §5.5.3</a>
  * @see ServerProtection
  */
-final class ConnectionGuard extends ChannelDuplexHandler {
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     /** The {@link #sweepIndex} of a guard that is in no sweep (no timeout to look at, or closing). */
     static final int NOT_IN_SWEEP = -1;
@@ -85,8 +94,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private final int maxMessageBytes;
     private final boolean dropPongs;
     private final ClosingHandshakeHandler handshake;
+    private final @Nullable Utf8Text text; // null when a validator of the pipeline checks text
 
     // connection state, confined to the event loop
+    private @Nullable ChannelHandlerContext context; // this guard's, once added
     private State state = State.OPEN;
     int sweepIndex = NOT_IN_SWEEP; // this guard's place in its sweep, kept by the sweep
     private boolean heard; // a frame came since the last tick
@@ -104,17 +115,22 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /**
      * {@code maxMessageBytes}: the largest message from the peer, all its frames together, as they
      * arrive here; {@code dropPongs}: whether pongs are released here rather than passed on (Netty's
-     * protocol handler drops them by default). The same guard serves a server and a client.
+     * protocol handler drops them by default); {@code checksText}: whether text messages are checked
+     * here for UTF-8 (no validator elsewhere in the pipeline). The same guard serves a server and a client.
      */
-    ConnectionGuard(ServerProtection protection, int maxMessageBytes, boolean dropPongs, ClosingHandshakeHandler handshake) {
+    ConnectionGuard(ServerProtection protection, int maxMessageBytes, boolean dropPongs, boolean checksText,
+            ClosingHandshakeHandler handshake) {
         this.protection = protection;
         this.maxMessageBytes = maxMessageBytes;
         this.dropPongs = dropPongs;
+        this.text = checksText ? new Utf8Text() : null;
         this.handshake = handshake;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+        handshake.guardedBy(this); // which tells it of every write
         quietSince = now(ctx);
         unusedSince = quietSince;
         if (!protection().pingInterval().isZero() || !protection().idleTimeout().isZero()) {
@@ -124,6 +140,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        handshake.guardedBy(null);
         stop(ctx);
     }
 
@@ -158,7 +175,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             readIfNeeded(ctx);
         } else if (!isData(frame)) {
             ctx.fireChannelRead(frame);
-        } else if (withinMessageLimit(frame)) {
+        } else if (withinMessageLimit(frame) && isUtf8IfText(frame)) {
             used = true;
             ctx.fireChannelRead(frame);
         }
@@ -180,18 +197,24 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         ctx.fireChannelWritabilityChanged();
     }
 
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    /**
+     * Told by the {@link ClosingHandshakeHandler} of {@code msg} before it writes it on {@code channel}:
+     * a data frame is a use of the connection, a close frame ends the pings and pongs. Returns whether
+     * the peer leaves more than the limit of pending bytes untaken (this message not counted): the
+     * message still goes, and then the closing handshake starts with {@link #slowConsumerReason()}.
+     */
+    boolean writing(Channel channel, Object msg) {
         if (msg instanceof CloseWebSocketFrame) {
-            closeSent(ctx); // the close has its own timeout
+            closeSent(); // the close has its own timeout
         } else if (isData(msg)) {
             used = true;
         }
-        long waiting = pendingBytes(ctx); // what the peer has not taken yet; this message is not counted against it
-        ctx.write(msg, promise);
-        if (waiting > protection().maxPendingBytes() && (state == State.OPEN || state == State.AWAITING_PONG)) {
-            handshake.startClose(protection().slowConsumerReason(), CloseReport.Cause.SLOW_CONSUMER);
-        }
+        return (state == State.OPEN || state == State.AWAITING_PONG) && pendingBytes(channel) > protection().maxPendingBytes();
+    }
+
+    /** The reason of the close that {@link #writing(Channel, Object)} asks for. */
+    CloseReason slowConsumerReason() {
+        return protection().slowConsumerReason();
     }
 
     /** The sweep's look at the timeouts, at {@code now}. */
@@ -292,12 +315,26 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return false;
     }
 
-    private void closeSent(ChannelHandlerContext ctx) {
+    /** A text message's frame that is UTF-8 so far, or any other data frame; else releases it and fails the connection. */
+    private boolean isUtf8IfText(WebSocketFrame frame) {
+        if (text == null || text.accepts(frame)) {
+            return true;
+        }
+        state = State.DISCARDING;
+        frame.release();
+        // text frames MUST be valid UTF-8 (§8.1): 1007, in the words of Netty's validator
+        handshake.fail(new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "bytes are not UTF-8"));
+        return false;
+    }
+
+    private void closeSent() {
         if (state == State.OPEN || state == State.AWAITING_PONG) {
             state = State.CLOSING;
         }
         releasePing();
-        leaveSweep(ctx);
+        if (context != null) {
+            leaveSweep(context);
+        }
     }
 
     private void stop(ChannelHandlerContext ctx) {
@@ -334,9 +371,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame;
     }
 
-    private static long pendingBytes(ChannelHandlerContext ctx) {
-        ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
-        return queued == null ? writtenThroughPending(ctx.channel()) : queued.totalPendingWriteBytes();
+    private static long pendingBytes(Channel channel) {
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        return queued == null ? writtenThroughPending(channel) : queued.totalPendingWriteBytes();
     }
 
     /**

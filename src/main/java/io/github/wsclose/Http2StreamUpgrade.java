@@ -143,7 +143,7 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
             last = ServerPipeline.RESERVED_BITS;
         }
         ClosingHandshakeHandler handshake = new ClosingHandshakeHandler(close);
-        pipeline.addAfter(last, ServerPipeline.CONNECTION_GUARD, new ConnectionGuard(options.protection(), options.maxMessageBytes(), protocol.dropPongFrames(), handshake));
+        pipeline.addAfter(last, ServerPipeline.CONNECTION_GUARD, new ConnectionGuard(options.protection(), options.maxMessageBytes(), protocol.dropPongFrames(), false, handshake));
         pipeline.addAfter(ServerPipeline.CONNECTION_GUARD, "utf8-validator", new Utf8FrameValidator(false));
         pipeline.addAfter("utf8-validator", ServerPipeline.MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         pipeline.addAfter(ServerPipeline.MESSAGE_AGGREGATOR, ServerPipeline.CLOSING_HANDSHAKE, handshake);

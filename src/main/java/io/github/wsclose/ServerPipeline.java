@@ -31,8 +31,8 @@ import org.jspecify.annotations.Nullable;
  *       upgrade (upgrade timeout, RFC 6455 versions only, error answers that close, no frames
  *       before the 101) and, with a {@link ServerOptions#drain() drain}, its readiness check and
  *       503 to upgrades while it drains; at the upgrade it puts those of the WebSocket connection (keepalive,
- *       the answers to the peer's pings, idle timeout, message size and pending bytes), one
- *       handler, in its place;</li>
+ *       the answers to the peer's pings, idle timeout, message size, UTF-8 of text and pending bytes), one
+ *       inbound handler, in its place;</li>
  *   <li>{@value #HTTP_AGGREGATOR}: {@link HttpObjectAggregator}, bounded by
  *       {@link ServerOptions#maxHttpRequestBytes()} and removed by Netty at the upgrade;</li>
  *   <li>{@value #COMPRESSION}, with compression only: the permessage-deflate negotiation
@@ -40,10 +40,11 @@ import org.jspecify.annotations.Nullable;
  *       by a handler that refuses RSV bits no extension negotiated;</li>
  *   <li>{@value #WEBSOCKET_UPGRADE}: {@link WebSocketServerProtocolHandler} configured so that it
  *       never sends a close frame of its own ({@code handleCloseFrames(false)},
- *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, UTF-8 validation of
- *       text frames on); Netty adds its own handshake and UTF-8 handlers before it. After the
+ *       {@code sendCloseFrame(null)}, {@code closeOnProtocolViolation(false)}, and no
+ *       {@code Utf8FrameValidator} of Netty's: the connection's protections check that text is UTF-8,
+ *       1007 otherwise); Netty adds its own handshake handler before it. After the
  *       upgrade its only work would be to answer pings and drop pongs, which the connection's
- *       protections do, so it is removed then: a message passes one handler fewer;</li>
+ *       protections do, so it is removed then;</li>
  *   <li>a handler that leaves the checks of close frame bodies to the closing handshake;</li>
  *   <li>{@value #MESSAGE_AGGREGATOR}, with {@link ServerOptions} only: messages aggregated up to
  *       {@link ServerOptions#maxMessageBytes()}, larger ones closing with 1009;</li>
@@ -53,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #UNHANDLED_EXCEPTIONS}: a last handler that turns any exception the application
  *       leaves unhandled into a close with 1011 UNEXPECTED_CONDITION.</li>
  * </ol>
+ * After the upgrade a data frame passes, inbound, Netty's frame decoder, the protections, the
+ * {@link ClosingHandshakeHandler} and the application (one handler fewer than behind Netty's
+ * protocol handler, which needs its {@code Utf8FrameValidator} in front); outbound, the
+ * application, the {@code ClosingHandshakeHandler}, which tells the protections of each write, and
+ * Netty's frame encoder.
  * Add your own handlers at a known place: TLS first ({@code pipeline.addFirst("tls", sslHandler)}),
  * a logger before {@value #HTTP_CODEC}, an authentication check of the upgrade request (a
  * {@code FullHttpRequest}) before {@value #WEBSOCKET_UPGRADE}. HTTP requests for other paths
@@ -275,7 +281,7 @@ public final class ServerPipeline {
         }
         WebSocketDecoderConfig decoder = protocol.decoderConfig().toBuilder()
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
-                .withUTF8Validator(true) // text frames MUST be valid UTF-8 (§8.1)
+                .withUTF8Validator(false) // the connection's guard checks text frames for UTF-8 itself, as they arrive
                 .build();
         WebSocketServerProtocolConfig closeHandledByUs = protocol.toBuilder()
                 .handleCloseFrames(false) // close frames reach the ClosingHandshakeHandler

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Strict UTF-8 for close reasons: one-pass validating decode with an ASCII fast path, the
- * encoded length of a string, and truncation on a character boundary.
+ * encoded length of a string, and truncation on a character boundary; and the byte rules that
+ * {@link Utf8Text} checks text messages with.
  *
  * <p>Decoding accepts exactly the well-formed byte sequences of Unicode Table 3-7: no overlong
  * forms, no surrogates (U+D800–U+DFFF), nothing above U+10FFFF, no truncated sequences.
@@ -71,27 +72,15 @@ final class Utf8 {
                 i++;
                 continue;
             }
-            int size;
-            int lowest; // lowest allowed value of the second byte
-            int highest; // highest allowed value of the second byte
-            if (b0 >= 0xC2 && b0 <= 0xDF) {
-                size = 2; lowest = 0x80; highest = 0xBF;
-            } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-                size = 3;
-                lowest = b0 == 0xE0 ? 0xA0 : 0x80; // below 0xA0 is an overlong form
-                highest = b0 == 0xED ? 0x9F : 0xBF; // above 0x9F is a surrogate
-            } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-                size = 4;
-                lowest = b0 == 0xF0 ? 0x90 : 0x80; // below 0x90 is an overlong form
-                highest = b0 == 0xF4 ? 0x8F : 0xBF; // above 0x8F is beyond U+10FFFF
-            } else {
+            int size = sequenceLength(b0);
+            if (size == 0) {
                 throw invalid(leadFault(b0), i - start);
             }
             if (end - i < size) {
                 throw invalid("truncated " + size + "-byte sequence", i - start);
             }
             int b1 = bytes[i + 1] & 0xFF;
-            if (b1 < lowest || b1 > highest) {
+            if (b1 < lowestSecond(b0) || b1 > highestSecond(b0)) {
                 throw invalid(secondByteFault(b0, b1), i - start);
             }
             int cp = (b0 & (0xFF >> (size + 1))) << 6 | (b1 & 0x3F);
@@ -111,6 +100,36 @@ final class Utf8 {
             i += size;
         }
         return new String(chars, 0, n);
+    }
+
+    /**
+     * Returns the length of the sequence that the non-ASCII byte {@code b0} (0x80–0xFF) starts: 2, 3 or
+     * 4, or 0 if it starts none (a continuation byte, an overlong 2-byte form, beyond U+10FFFF).
+     */
+    static int sequenceLength(int b0) {
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            return 2;
+        }
+        if (b0 >= 0xE0 && b0 <= 0xEF) {
+            return 3;
+        }
+        return b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+    }
+
+    /** Returns the lowest byte allowed after the lead byte {@code b0}; every later one is 0x80–0xBF. */
+    static int lowestSecond(int b0) {
+        if (b0 == 0xE0) {
+            return 0xA0; // below 0xA0 is an overlong form
+        }
+        return b0 == 0xF0 ? 0x90 : 0x80; // below 0x90 is an overlong form
+    }
+
+    /** Returns the highest byte allowed after the lead byte {@code b0}. */
+    static int highestSecond(int b0) {
+        if (b0 == 0xED) {
+            return 0x9F; // above 0x9F is a surrogate
+        }
+        return b0 == 0xF4 ? 0x8F : 0xBF; // above 0x8F is beyond U+10FFFF
     }
 
     /**

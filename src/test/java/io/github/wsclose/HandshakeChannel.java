@@ -93,6 +93,11 @@ final class HandshakeChannel implements AutoCloseable {
                 ServerOptions.DEFAULTS, application));
     }
 
+    /** A channel built by {@link ServerPipeline} without options, as stock Netty's pipeline is compared with: frames as they come, no aggregator. */
+    static HandshakeChannel serverPipelineOfFrames(ClosingHandshakeConfig config) {
+        return new HandshakeChannel((pipeline, application) -> ServerPipeline.configure(pipeline, "/ws", config, application));
+    }
+
     /** A server channel with {@code behind} between the handshake handler and the recorder, where an application's handlers sit. */
     static HandshakeChannel serverWith(ChannelHandler... behind) {
         return new HandshakeChannel(ClosingHandshakeConfig.server(), new ChannelHandler[0], behind);
