@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketClientExtensionHandler;
@@ -42,8 +41,9 @@ import javax.net.ssl.SSLException;
  *       WebSocket frame decoder and encoder; the encoder masks every frame (RFC 6455 §5.3), the
  *       decoder fails the connection on a masked frame from the server (§5.1) and on a frame over
  *       {@link ClientOptions#maxFrameBytes()} (1009). Right behind them, at the upgrade, the
- *       connection's protections: keepalive pings with a pong timeout, the answers to the
- *       server's pings, idle timeout, message size and pending bytes;</li>
+ *       connection's protections (behind the inflater and the RSV check, with compression):
+ *       keepalive pings with a pong timeout, the answers to the server's pings, idle timeout,
+ *       message size, UTF-8 of text (§8.1, 1007 otherwise) and pending bytes;</li>
  *   <li>{@value #COMPRESSION}, when {@link ClientOptions#compression()} is set: Netty's
  *       extension negotiation with this library's permessage-deflate (RFC 7692), whose inflater
  *       has the message limit of a server's, followed by a handler that refuses RSV bits no
@@ -52,7 +52,6 @@ import javax.net.ssl.SSLException;
  *       {@code WebSocketClientHandshaker13}; it reports the outcome through
  *       {@link #upgrade(Channel)}, and a failure also as an {@link UpgradeFailedException} user
  *       event; then it removes itself;</li>
- *   <li>Netty's {@link Utf8FrameValidator}: text MUST be UTF-8 (§8.1), 1007 otherwise;</li>
  *   <li>{@value #MESSAGE_AGGREGATOR}: whole messages up to {@link ClientOptions#maxMessageBytes()},
  *       1009 beyond;</li>
  *   <li>{@value #CLOSING_HANDSHAKE}: a {@link ClosingHandshakeHandler} in the client role: one close
@@ -94,7 +93,6 @@ public final class ClientPipeline {
     public static final String UNHANDLED_EXCEPTIONS = ServerPipeline.UNHANDLED_EXCEPTIONS;
 
     static final String RESERVED_BITS = ServerPipeline.RESERVED_BITS;
-    static final String UTF8_VALIDATOR = "ws-utf8-validator";
     static final String CONNECTION_GUARD = ServerPipeline.CONNECTION_GUARD;
 
     private ClientPipeline() {
@@ -143,7 +141,6 @@ public final class ClientPipeline {
             pipeline.addLast(RESERVED_BITS, ReservedBits.INSTANCE); // the inflater, if negotiated, goes before it
         }
         pipeline.addLast(UPGRADE, new ClientUpgrade(uri, options, decoder));
-        pipeline.addLast(UTF8_VALIDATOR, new Utf8FrameValidator(false)); // text MUST be valid UTF-8 (§8.1): 1007
         pipeline.addLast(MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         pipeline.addLast(CLOSING_HANDSHAKE, new ClosingHandshakeHandler(close));
         pipeline.addLast(application);

@@ -249,13 +249,18 @@ final class ClientUpgrade extends ChannelDuplexHandler {
         }
     }
 
-    /** Puts the protections of the open connection right behind the frame encoder, as a server has them. */
+    /**
+     * Puts the protections of the open connection where a server has them: right behind the frame
+     * encoder, or, with compression, behind {@link ReservedBits}, so that the guard sees the
+     * inflated text it checks for UTF-8.
+     */
     private void addGuard(ChannelHandlerContext ctx) {
         ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
-        ChannelHandlerContext encoder = ctx.pipeline().context(WebSocketFrameEncoder.class);
-        if (handshake != null && encoder != null) {
-            ctx.pipeline().addAfter(encoder.name(), ClientPipeline.CONNECTION_GUARD,
-                    new ConnectionGuard(options.protection(), options.maxMessageBytes(), true, false, handshake));
+        ChannelHandlerContext reservedBits = ctx.pipeline().context(ReservedBits.class);
+        ChannelHandlerContext at = reservedBits != null ? reservedBits : ctx.pipeline().context(WebSocketFrameEncoder.class);
+        if (handshake != null && at != null) {
+            ctx.pipeline().addAfter(at.name(), ClientPipeline.CONNECTION_GUARD,
+                    new ConnectionGuard(options.protection(), options.maxMessageBytes(), true, handshake));
         }
     }
 

@@ -46,10 +46,9 @@ import org.jspecify.annotations.Nullable;
  *       (§5.4), fails the connection with 1009 and {@link CloseReport.Cause#MESSAGE_TOO_BIG}: the
  *       payloads of its frames are added up as they arrive, none held; the frame that crosses the
  *       limit and everything after it are released.</li>
- *   <li><b>UTF-8</b>, unless the pipeline has a validator of its own: a text message that is not
- *       UTF-8 (§8.1) fails the connection with 1007 at the first frame that shows it
- *       ({@link Utf8Text}), with the exception and words of Netty's {@code Utf8FrameValidator},
- *       which a server pipeline then needs no more.</li>
+ *   <li><b>UTF-8.</b> A text message that is not UTF-8 (§8.1) fails the connection with 1007 at
+ *       the first frame that shows it ({@link Utf8Text}), with the exception and words of Netty's
+ *       {@code Utf8FrameValidator}, which no pipeline of this library then needs.</li>
  *   <li><b>Pending bytes.</b> A write that finds more than the limit still queued for the
  *       socket (written before, not taken by the peer yet) starts the closing handshake with the
  *       slow-consumer reason and {@link CloseReport.Cause#SLOW_CONSUMER}. One message larger than
@@ -94,7 +93,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final int maxMessageBytes;
     private final boolean dropPongs;
     private final ClosingHandshakeHandler handshake;
-    private final @Nullable Utf8Text text; // null when a validator of the pipeline checks text
+    private final Utf8Text text = new Utf8Text(); // of the text message being received
 
     // connection state, confined to the event loop
     private @Nullable ChannelHandlerContext context; // this guard's, once added
@@ -115,15 +114,13 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     /**
      * {@code maxMessageBytes}: the largest message from the peer, all its frames together, as they
      * arrive here; {@code dropPongs}: whether pongs are released here rather than passed on (Netty's
-     * protocol handler drops them by default); {@code checksText}: whether text messages are checked
-     * here for UTF-8 (no validator elsewhere in the pipeline). The same guard serves a server and a client.
+     * protocol handler drops them by default). The same guard serves a server, a client and an
+     * HTTP/2 stream, behind the inflater where there is one.
      */
-    ConnectionGuard(ServerProtection protection, int maxMessageBytes, boolean dropPongs, boolean checksText,
-            ClosingHandshakeHandler handshake) {
+    ConnectionGuard(ServerProtection protection, int maxMessageBytes, boolean dropPongs, ClosingHandshakeHandler handshake) {
         this.protection = protection;
         this.maxMessageBytes = maxMessageBytes;
         this.dropPongs = dropPongs;
-        this.text = checksText ? new Utf8Text() : null;
         this.handshake = handshake;
     }
 
@@ -317,7 +314,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     /** A text message's frame that is UTF-8 so far, or any other data frame; else releases it and fails the connection. */
     private boolean isUtf8IfText(WebSocketFrame frame) {
-        if (text == null || text.accepts(frame)) {
+        if (text.accepts(frame)) {
             return true;
         }
         state = State.DISCARDING;

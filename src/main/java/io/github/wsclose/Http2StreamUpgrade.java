@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -126,7 +125,7 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
                 .expectMaskedFrames(true) // a client MUST mask its frames (RFC 6455 §5.1), over HTTP/2 too (RFC 8441 §5)
                 .allowExtensions(options.compressionOrNull() != null)
                 .closeOnProtocolViolation(false) // a protocol error is an exception, not Netty's close frame
-                .withUTF8Validator(true)
+                .withUTF8Validator(false) // the connection's guard checks text (§8.1)
                 .build();
         String at = ctx.name();
         pipeline.addAfter(at, "h2-websocket-stream", new Http2StreamTransport(close.closeTimeout()));
@@ -143,9 +142,8 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
             last = ServerPipeline.RESERVED_BITS;
         }
         ClosingHandshakeHandler handshake = new ClosingHandshakeHandler(close);
-        pipeline.addAfter(last, ServerPipeline.CONNECTION_GUARD, new ConnectionGuard(options.protection(), options.maxMessageBytes(), protocol.dropPongFrames(), false, handshake));
-        pipeline.addAfter(ServerPipeline.CONNECTION_GUARD, "utf8-validator", new Utf8FrameValidator(false));
-        pipeline.addAfter("utf8-validator", ServerPipeline.MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
+        pipeline.addAfter(last, ServerPipeline.CONNECTION_GUARD, new ConnectionGuard(options.protection(), options.maxMessageBytes(), protocol.dropPongFrames(), handshake));
+        pipeline.addAfter(ServerPipeline.CONNECTION_GUARD, ServerPipeline.MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         pipeline.addAfter(ServerPipeline.MESSAGE_AGGREGATOR, ServerPipeline.CLOSING_HANDSHAKE, handshake);
         pipeline.remove(this);
         pipeline.addLast(application.get());

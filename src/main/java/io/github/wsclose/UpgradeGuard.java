@@ -249,7 +249,7 @@ final class UpgradeGuard extends ChannelDuplexHandler {
         String at = reservedBits == null ? ctx.name() : reservedBits.name();
         // a name of ours spares Netty generating one (a per-thread cache and a scan) on every upgrade
         String name = pipeline.context(ServerPipeline.CONNECTION_GUARD) == null ? ServerPipeline.CONNECTION_GUARD : null;
-        pipeline.addAfter(at, name, new ConnectionGuard(options.protection(), options.maxMessageBytes(), dropPongs, true, handshake));
+        pipeline.addAfter(at, name, new ConnectionGuard(options.protection(), options.maxMessageBytes(), dropPongs, handshake));
     }
 
     private void answer(ChannelHandlerContext ctx, UpgradeRejected.Reason reason, HttpResponseStatus status, String text) {

@@ -41,7 +41,7 @@ class ClientPipelineTest {
     void buildsItsHandlersUnderTheirNames() {
         EmbeddedChannel plain = new EmbeddedChannel();
         ClientPipeline.configure(plain.pipeline(), URI_WS, ClosingHandshakeConfig.client(), ClientOptions.DEFAULTS, new Recorder(true));
-        assertThat(names(plain)).containsExactly(ClientPipeline.HTTP_CODEC, ClientPipeline.UPGRADE, ClientPipeline.UTF8_VALIDATOR,
+        assertThat(names(plain)).containsExactly(ClientPipeline.HTTP_CODEC, ClientPipeline.UPGRADE,
                 ClientPipeline.MESSAGE_AGGREGATOR, ClientPipeline.CLOSING_HANDSHAKE, "Recorder#0", ClientPipeline.UNHANDLED_EXCEPTIONS);
         plain.finishAndReleaseAll();
 
@@ -49,7 +49,7 @@ class ClientPipelineTest {
         ClientPipeline.configure(compressed.pipeline(), URI.create("wss://example.com/"), ClosingHandshakeConfig.client(),
                 ClientOptions.DEFAULTS.withCompression(PerMessageDeflateConfig.DEFAULT));
         assertThat(names(compressed)).containsExactly(ClientPipeline.TLS, ClientPipeline.HTTP_CODEC, ClientPipeline.COMPRESSION,
-                ClientPipeline.RESERVED_BITS, ClientPipeline.UPGRADE, ClientPipeline.UTF8_VALIDATOR,
+                ClientPipeline.RESERVED_BITS, ClientPipeline.UPGRADE,
                 ClientPipeline.MESSAGE_AGGREGATOR, ClientPipeline.CLOSING_HANDSHAKE, ClientPipeline.UNHANDLED_EXCEPTIONS);
         compressed.finishAndReleaseAll();
     }
@@ -131,7 +131,7 @@ class ClientPipelineTest {
         TextWebSocketFrame first = ch.readInbound();
         assertThat(first.text()).isEqualTo("first");
         first.release();
-        assertThat(names(ch)).containsExactly("ws-decoder", "ws-encoder", ClientPipeline.CONNECTION_GUARD, ClientPipeline.UTF8_VALIDATOR,
+        assertThat(names(ch)).containsExactly("ws-decoder", "ws-encoder", ClientPipeline.CONNECTION_GUARD,
                 ClientPipeline.MESSAGE_AGGREGATOR, ClientPipeline.CLOSING_HANDSHAKE, "Recorder#0", ClientPipeline.UNHANDLED_EXCEPTIONS);
 
         ch.writeOutbound(new TextWebSocketFrame("hi"));

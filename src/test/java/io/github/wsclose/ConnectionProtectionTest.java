@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Each protection of an upgraded connection on real loopback sockets, with timeouts of milliseconds, next to a peer
  * that behaves and is not closed: keepalive, idle timeout, slow consumer, and the message size limit in one frame and
- * in many. Over HTTP/2 too, each WebSocket a stream: the protections run on the stream as on TCP, a slow consumer is
+ * in many, and UTF-8 of text. Over HTTP/2 too, each WebSocket a stream: the protections run on the stream as on TCP, a slow consumer is
  * a stream whose flow-control window is not given back.
  */
 @Tag(TestTransport.TAG)
@@ -155,6 +155,31 @@ class ConnectionProtectionTest {
                 assertThat(oneFrame.readUntilClosed().frames())
                         .containsExactly(WireFrame.close(1009, "Max frame length of 50000 has been exceeded."));
                 assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.MESSAGE_TOO_BIG);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Http.class)
+    void textThatIsNotUtf8FailsWith1007AtTheFrameThatShowsIt(Http http) throws Exception {
+        byte[] e9 = "\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8); // two bytes: split between two frames
+        try (TestServer server = TestServer.builder().protection(NO_KEEPALIVE).over(http).start()) {
+            try (WebSocketPeer split = http.connect(server)) { // the opposite: a sequence split between fragments is UTF-8
+                split.send(new WireFrame(false, 0, WireFrame.TEXT, new byte[] {'a', e9[0]}));
+                split.send(new WireFrame(true, 0, WireFrame.CONTINUATION, new byte[] {e9[1], 'b'}));
+                assertThat(split.readFrame()).isEqualTo(WireFrame.of(WireFrame.TEXT, new byte[] {'a', e9[0], e9[1], 'b'}));
+                split.send(WireFrame.close(1000, ""));
+                assertThat(split.readUntilClosed().frames()).last().isEqualTo(WireFrame.close(1000, ""));
+                assertThat(server.nextConnection().report().cause()).isEqualTo(CloseReport.Cause.PEER);
+            }
+            try (WebSocketPeer invalid = http.connect(server)) {
+                invalid.send(new WireFrame(false, 0, WireFrame.TEXT, ascii("fine so far")));
+                invalid.send(new WireFrame(false, 0, WireFrame.CONTINUATION, new byte[] {'x', (byte) 0xc0, (byte) 0xaf}));
+                // no final frame: the message fails at the fragment that shows the fault
+                assertThat(invalid.readUntilClosed().frames()).containsExactly(WireFrame.close(1007, "bytes are not UTF-8"));
+                CloseReport report = server.nextConnection().report();
+                assertThat(report.sent()).isEqualTo(new CloseReason(CloseReason.Codes.NOT_CONSISTENT, "bytes are not UTF-8"));
+                assertThat(report.initiator()).isEqualTo(CloseReport.Initiator.LOCAL);
             }
         }
     }

@@ -38,7 +38,7 @@ class ConnectionSweepTest {
         channel.pipeline().addLast(handshake);
         List<ConnectionGuard> guards = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            guards.add(new ConnectionGuard(ServerOptions.DEFAULTS.protection(), ServerOptions.DEFAULTS.maxMessageBytes(), true, true, handshake));
+            guards.add(new ConnectionGuard(ServerOptions.DEFAULTS.protection(), ServerOptions.DEFAULTS.maxMessageBytes(), true, handshake));
             channel.pipeline().addFirst(guards.get(i));
         }
         Duration period = ConnectionSweep.periodFor(DEFAULTS);
