@@ -3,7 +3,7 @@
 // unchanged on the other side, both ways; the upstream killed with SIGKILL makes the browser see 1014; a browser tab
 // closed makes the upstream see 1001; an unreachable upstream gets the upgrade a 502, not a 101 and a close.
 // Starts both servers itself, on free ports: the relay as `java -cp EXAMPLE_SERVER_CLASSPATH` (see fleet.mjs),
-// logs in RELAY_LOG_DIR (default target/relay at the project root).
+// logs in RELAY_LOG_DIR (default target/relay at the project root); the relay runs on RELAY_TRANSPORT if set.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -65,8 +65,9 @@ describe('the example server as a relay, in Chromium', () => {
     let relayPort;
     [upstreamPort, relayPort] = await freePorts(2);
     await startUpstream();
-    // the relay is tested on NIO (docs/relay.md says why not yet on epoll and io_uring)
-    relay = new ServerProcess('relay', relayPort, ['--upstream', `ws://127.0.0.1:${upstreamPort}/ws`, '--transport', 'nio'],
+    // on the example's default transport, or on RELAY_TRANSPORT (nio, epoll, io_uring): .ci/run runs all three
+    const transport = process.env.RELAY_TRANSPORT ? ['--transport', process.env.RELAY_TRANSPORT] : [];
+    relay = new ServerProcess('relay', relayPort, ['--upstream', `ws://127.0.0.1:${upstreamPort}/ws`, ...transport],
       path.join(LOG_DIR, 'relay.log'));
     await relay.listening();
     wsUrl = `ws://127.0.0.1:${relayPort}/ws`;

@@ -29,13 +29,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -57,7 +60,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Every connection, once upgraded (at once for a pipeline without an upgrade), joins
  * {@link #connections()} and is handed out once by {@link #nextConnection()};
  * {@link Connection#report()} waits for its one report. Closing the server fails if a connection
- * was reported more than once. Connections closed before their upgrade are counted by the reason
+ * was reported more than once, or if what its connections opened on the server's loops ({@link Builder#outlives}) did
+ * not end. Connections closed before their upgrade are counted by the reason
  * of their {@link UpgradeRejected} ({@link #rejected(UpgradeRejected.Reason)}).
  *
  * <p>Thread-safe. Closing it closes every connection and stops its event loops. Public, with the
@@ -78,9 +82,12 @@ public final class TestServer implements AutoCloseable {
     private final BlockingQueue<Connection> opened = new LinkedBlockingQueue<>();
     private final List<String> reportedTwice = new CopyOnWriteArrayList<>(); // no channel kept: a mass test must free them
     private final Map<UpgradeRejected.Reason, AtomicInteger> rejected = new ConcurrentHashMap<>();
+    private final @Nullable Function<Channel, CompletableFuture<?>> outlives;
+    private final List<CompletableFuture<?>> outliving = new CopyOnWriteArrayList<>();
     private final Channel listener;
 
     private TestServer(Builder options) {
+        outlives = options.outlives;
         loops = options.local ? new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory()) : TestTransport.newGroup(2);
         try {
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -94,6 +101,9 @@ public final class TestServer implements AutoCloseable {
                                 return;
                             }
                             options.pipeline.accept(ch.pipeline(), application(options));
+                            if (outlives != null) {
+                                outliving.add(outlives.apply(ch));
+                            }
                         }
                     });
             options.tune.accept(bootstrap);
@@ -200,9 +210,32 @@ public final class TestServer implements AutoCloseable {
     public void close() {
         listener.close().syncUninterruptibly();
         connections.close().awaitUninterruptibly(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        boolean ended = awaitOutliving();
         loops.shutdownGracefully(0, TIMEOUT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
         if (!reportedTwice.isEmpty()) {
             throw new AssertionError("connections with more than one close report: " + reportedTwice);
+        }
+        if (!ended) {
+            throw new AssertionError("what the connections opened on the server's event loops did not end within " + TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    /**
+     * Waits for what the connections opened on the server's event loops (a relay's upstream connections) to end,
+     * succeeded or failed: an io_uring loop that stops under an open channel can leak that channel's read buffer.
+     */
+    private boolean awaitOutliving() {
+        try {
+            CompletableFuture.allOf(outliving.stream().map(f -> f.handle((result, failure) -> null)).toArray(CompletableFuture[]::new))
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            throw new AssertionError(e); // each future was handled: not reached
         }
     }
 
@@ -248,6 +281,7 @@ public final class TestServer implements AutoCloseable {
         private boolean local;
         private BiConsumer<ChannelPipeline, ChannelHandler[]> pipeline = this::serverPipeline;
         private @Nullable BiConsumer<ChannelPipeline, Supplier<ChannelHandler[]>> http2;
+        private @Nullable Function<Channel, CompletableFuture<?>> outlives;
 
         private Builder() {
         }
@@ -347,6 +381,16 @@ public final class TestServer implements AutoCloseable {
             }
             ServerOptions chosen = options == null ? ServerOptions.DEFAULTS : options;
             ServerPipeline.configure(p, PATH, config, protection == null ? chosen : chosen.withProtection(protection), application);
+        }
+
+        /**
+         * What each upgraded connection opens on the server's event loops and what completes when that has ended (a
+         * relay's upstream connection, {@code WebSocketRelay::closeReports}): closing the server waits for it before
+         * stopping the loops.
+         */
+        public Builder outlives(Function<Channel, CompletableFuture<?>> ended) {
+            this.outlives = ended;
+            return this;
         }
 
         public TestServer start() {

@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  * released. It removes itself once it let the request on.
  *
  * <p>The upstream connection runs on the client connection's event loop (the two hops share it,
- * and no lock), on the NIO transport. The client's subprotocols are offered to the upstream, and
+ * and no lock), on the client connection's own transport. The client's subprotocols are offered to the upstream, and
  * the upstream's choice is the only one left in the request Netty answers (its server
  * configuration takes any, {@code "*"}); the client's address goes in {@code X-Forwarded-For}.
  *

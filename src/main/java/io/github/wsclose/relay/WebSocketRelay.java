@@ -50,8 +50,10 @@ import java.util.concurrent.CompletableFuture;
  * {@value #RELAY_UPGRADE}), with {@value #RELAY} as its application handler, before the
  * caller's: HTTP requests for other paths, the client's {@code CloseReason}, its
  * {@code CloseReport} and other user events reach them. The upstream connection is opened on the
- * client connection's event loop, with the NIO transport: the server's event loops must be NIO
- * loops.
+ * client connection's event loop, on that connection's own transport (NIO, epoll or io_uring). The
+ * upstream connections are not accepted channels: a server that stops its event loops should first
+ * wait for the {@link #closeReports(Channel)} of its relayed connections (an io_uring loop that stops
+ * under an open channel can leak the read buffer it holds for it).
  *
  * <p>Thread-safe; a static entry point, nothing to share.
  *

@@ -8,6 +8,7 @@ import io.github.wsclose.Http2ServerPipeline;
 import io.github.wsclose.ServerOptions;
 import io.github.wsclose.ServerPipeline;
 import io.github.wsclose.relay.RelayConfig;
+import io.github.wsclose.relay.RelayedClose;
 import io.github.wsclose.relay.WebSocketRelay;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -26,7 +27,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.ZonedDateTime;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +90,8 @@ public final class ExampleServer {
     private final GracefulDrain drain = new GracefulDrain(READINESS_PATH); // every connection joins it
     // every accepted connection, WebSocket or not (a health check's), to close before the event loops stop
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    // with --upstream, the paired reports of the relayed connections not ended yet: their upstream connections end too
+    private final Set<CompletableFuture<RelayedClose>> relayed = ConcurrentHashMap.newKeySet();
     private @Nullable SslContext tls; // with --tls: HTTPS and WSS, HTTP/2 or HTTP/1.1 by ALPN
 
     ExampleServer(ExampleOptions options, PrintStream out) {
@@ -238,8 +243,25 @@ public final class ExampleServer {
         // what the drain does not hold (HTTP connections, refused upgrades) closes now, not while its event loop stops:
         // io_uring would complete such a close after its loop ended, and Netty logs the task it can no longer run
         accepted.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        awaitUpstreams();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         out.flush();
+    }
+
+    /**
+     * Waits up to a second for the relay's upstream connections, which are not accepted ones, to end their closing
+     * handshakes: an io_uring event loop that stops under an open channel can leak the read buffer it holds for it.
+     */
+    private void awaitUpstreams() {
+        try {
+            CompletableFuture.allOf(relayed.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // a client that left before its upgrade: its upstream connection was closed at once
+        } catch (TimeoutException e) {
+            out.println("upstream connections still open: " + relayed.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** {@code connections}, for a channel that first joins {@link #accepted}. */
@@ -248,7 +270,12 @@ public final class ExampleServer {
             @Override
             protected void initChannel(Channel ch) {
                 accepted.add(ch); // leaves the group when it closes
-                ch.pipeline().addLast(connections);
+                ch.pipeline().addLast(connections); // runs at once: the channel is registered
+                if (ch.pipeline().get(WebSocketRelay.RELAY) != null) {
+                    CompletableFuture<RelayedClose> pair = WebSocketRelay.closeReports(ch);
+                    relayed.add(pair);
+                    pair.whenComplete((ended, failed) -> relayed.remove(pair));
+                }
             }
         };
     }
