@@ -6,6 +6,7 @@ import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * each end closes first, with 1000, 1001, 3000, 4999 and an empty close, with and without
  * permessage-deflate; both ends report one clean close with the same codes.
  */
+@Tag(TestTransport.TAG)
 class ClientLoopbackTest {
 
     private static final PerMessageDeflateConfig DEFLATE = PerMessageDeflateConfig.DEFAULT;

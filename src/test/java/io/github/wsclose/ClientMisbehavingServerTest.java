@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * its frames, sends too much or never answers a ping. The client sends at most one close frame,
  * and never keeps a connection longer than its close timeout, or its pong timeout.
  */
+@Tag(TestTransport.TAG)
 class ClientMisbehavingServerTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(500);

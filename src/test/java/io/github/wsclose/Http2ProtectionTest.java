@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * open stream for the upgrade timeout, the bound on concurrent streams, the rapid reset), and
  * what a GOAWAY from the client does to the WebSocket streams it leaves open.
  */
+@Tag(TestTransport.TAG)
 class Http2ProtectionTest {
 
     private static final long T = TestServer.TIMEOUT_SECONDS;

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the TCP connection of RFC 6455 (§5): an orderly close ends it with END_STREAM from both
  * sides, a reset is a TCP reset, and other streams are not touched.
  */
+@Tag(TestTransport.TAG)
 class Http2WebSocketTest {
 
     private static final long T = TestServer.TIMEOUT_SECONDS;
