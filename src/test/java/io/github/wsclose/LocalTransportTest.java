@@ -77,7 +77,7 @@ class LocalTransportTest {
             for (Future<ChannelFuture> call : calls) {
                 closes.add(call.get(WAIT_SECONDS, TimeUnit.SECONDS));
             }
-            // the answer reaches the server's event loop after every call made above
+            // the answer reaches the server's event loop after every call made above: its channel reads (see connect)
             connection.peer.writeAndFlush(ClosePayload.newFrame(new CloseReason(Codes.NORMAL, ""), connection.peer.alloc()));
             for (ChannelFuture closing : closes) {
                 assertThat(closing.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("completed").isTrue();
@@ -117,11 +117,18 @@ class LocalTransportTest {
                 .satisfies(forced -> assertThat(forced.cause()).isEqualTo(CloseReport.Cause.DRAIN));
     }
 
-    /** Connects a peer with {@code handler} as its handler. */
-    private Connection connect(ChannelHandler handler) throws InterruptedException {
+    /**
+     * Connects a peer with {@code handler} as its handler, and returns once the server's channel
+     * is active and reading. The server hands a connection out as its handlers are added, before
+     * its channel is active in the same task of its event loop; the first read then takes what
+     * the peer has written so far at once, ahead of the tasks queued meanwhile. Once reading, the
+     * channel gets each later frame of the peer through a task of its event loop, in turn.
+     */
+    private Connection connect(ChannelHandler handler) throws Exception {
         Channel peer = new Bootstrap().group(server.loops()).channel(LocalChannel.class).handler(handler)
                 .connect(server.address()).sync().channel();
         Connection connection = new Connection(peer, server.nextConnection());
+        connection.server().eventLoop().submit(() -> { }).get(WAIT_SECONDS, TimeUnit.SECONDS); // after the task that made it active
         opened.add(connection);
         return connection;
     }
