@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The protections of {@link Http2ServerPipeline} on the wire, with {@link H2Client}: those of
@@ -75,27 +77,18 @@ class Http2ProtectionTest {
         }
     }
 
-    @Test
-    void frameLimit_aFrameOverTheLimit_failedWith1009_theOtherStreamEchoes() throws Exception {
-        ServerOptions options = ServerOptions.DEFAULTS.withMaxMessageBytes(4096).withMaxFrameBytes(1024);
-        try (TestServer server = TestServer.builder().options(options).http2(null).start();
-                H2Client client = H2Client.connect(server.address())) {
-            H2Client.Stream big = client.openWebSocket();
-            TestServer.Connection bigOne = server.nextConnection();
-            H2Client.Stream echoing = client.openWebSocket();
-            TestServer.Connection echoingOne = server.nextConnection();
-            echo(echoing, "before");
-
-            big.send(WireFrame.of(WireFrame.BINARY, new byte[2000]));
-            failedWith1009(big, bigOne);
-
-            echo(echoing, "after");
-            closesCleanly(echoing, echoingOne);
+    /** A message of 2,000 or 5,000 bytes: one frame over the frame limit, or fragments each under it. */
+    static List<List<WireFrame>> messagesOverTheLimit() {
+        List<WireFrame> fragments = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            fragments.add(new WireFrame(i == 4, 0, i == 0 ? WireFrame.BINARY : WireFrame.CONTINUATION, new byte[1000]));
         }
+        return List.of(List.of(WireFrame.of(WireFrame.BINARY, new byte[2000])), fragments);
     }
 
-    @Test
-    void messageLimit_aFragmentedMessageOverTheLimit_failedWith1009_theOtherStreamEchoes() throws Exception {
+    @ParameterizedTest
+    @MethodSource("messagesOverTheLimit")
+    void limits_aMessageOverTheLimit_failedWith1009_theOtherStreamEchoes(List<WireFrame> message) throws Exception {
         ServerOptions options = ServerOptions.DEFAULTS.withMaxMessageBytes(4096).withMaxFrameBytes(1024);
         try (TestServer server = TestServer.builder().options(options).http2(null).start();
                 H2Client client = H2Client.connect(server.address())) {
@@ -105,10 +98,9 @@ class Http2ProtectionTest {
             TestServer.Connection echoingOne = server.nextConnection();
             echo(echoing, "before");
 
-            big.send(new WireFrame(false, 0, WireFrame.BINARY, new byte[1000]));
-            for (int i = 0; i < 4; i++) { // 5,000 bytes in frames of 1,000: each under the frame limit
-                echo(echoing, "meanwhile " + i);
-                big.send(new WireFrame(i == 3, 0, WireFrame.CONTINUATION, new byte[1000]));
+            for (WireFrame frame : message) {
+                big.send(frame);
+                echo(echoing, "meanwhile"); // the other stream is served between the frames
             }
             failedWith1009(big, bigOne);
 
