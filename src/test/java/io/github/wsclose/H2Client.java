@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -37,6 +39,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -60,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * its response headers, its bytes as WebSocket frames ({@link WireFrame}), its END_STREAM or
  * RST_STREAM. Cleartext with prior knowledge, or TLS with ALPN offering {@code h2} only.
  *
- * <p>Thread-safe; closing it closes the connection and its event loop.
+ * <p>Thread-safe; closing it closes the connection, then every stream it opened that is still open, then its event loop.
  */
 final class H2Client implements AutoCloseable {
 
@@ -68,6 +71,7 @@ final class H2Client implements AutoCloseable {
     private final CompletableFuture<Http2SettingsFrame> settings = new CompletableFuture<>();
     private final CompletableFuture<Long> goAway = new CompletableFuture<>();
     private final CompletableFuture<Long> goAwayError = new CompletableFuture<>();
+    private final ChannelGroup streams = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE); // open ones: closed ones leave it
     private final Channel connection;
 
     private H2Client(SocketAddress server, @Nullable SslContext tls) {
@@ -190,6 +194,7 @@ final class H2Client implements AutoCloseable {
         Http2StreamChannel channel = new Http2StreamChannelBootstrap(connection).handler(stream)
                 .open().get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
         stream.channel = channel;
+        streams.add(channel);
         channel.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream)).get(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
         return stream;
     }
@@ -241,6 +246,10 @@ final class H2Client implements AutoCloseable {
     @Override
     public void close() {
         connection.close().syncUninterruptibly();
+        // A stream that stopped reading keeps the frames it queued (DATA frames hold slices of the connection's read
+        // buffers) when the stream ends: Netty closes its channel only once they are read, so we close it, or they leak.
+        // After the connection: no RST_STREAM goes out, the server sees only the connection end.
+        streams.close().awaitUninterruptibly(TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
         loop.shutdownGracefully(0, TestServer.TIMEOUT_SECONDS, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
