@@ -356,8 +356,9 @@ class Http2WebSocketTest {
     @Test
     void slowConsumer_pendingBytesCountWhatFlowControlHolds_closedWith1008ThenReset() throws Exception {
         ServerProtection protection = ServerProtection.defaults().withMaxPendingBytes(200_000);
-        ClosingHandshakeConfig quick = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofMillis(300));
-        try (TestServer server = TestServer.builder().config(quick).protection(protection).http2(null).start();
+        // long enough for the eight messages to be sent before the reset, on a busy machine too
+        ClosingHandshakeConfig closeTimeout = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofSeconds(2));
+        try (TestServer server = TestServer.builder().config(closeTimeout).protection(protection).http2(null).start();
                 H2Client client = H2Client.connect(server.address())) {
             H2Client.Stream stream = client.openWebSocket();
             stream.stopReading(); // the server's stream window (65,535 bytes) fills, and the echoes wait in Netty's flow control
