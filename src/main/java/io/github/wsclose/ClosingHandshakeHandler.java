@@ -340,8 +340,12 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     private void peerClosedFirst(ChannelHandlerContext ctx, CloseReason peer) {
         // an endpoint that receives a close frame MUST send a close frame in response (§5.5.1), echoing its code
         CloseReason answer = config.echoReason() ? peer : CloseReason.withoutMessage(peer.code());
-        startClosing(ctx, state.started(Cause.PEER, now()).withReceived(peer).withSent(answer));
-        writeCloseFrame(ctx, answer).addListener((ChannelFuture written) -> {
+        state = state.started(Cause.PEER, now()).withReceived(peer).withSent(answer);
+        ChannelFuture answered = writeCloseFrame(ctx, answer);
+        if (!answered.isSuccess() || config.role() != ClosingHandshakeConfig.Role.SERVER) {
+            startTimeout(ctx); // the answer waits for the peer to read, or a client waits for the server's TCP close
+        } // else a server's answer is out already, and TCP closes now: nothing left to time
+        answered.addListener((ChannelFuture written) -> {
             closeFrameWritten(written); // a failed answer is the report's failure, and closes TCP
             if (written.isSuccess() && config.role() == ClosingHandshakeConfig.Role.SERVER) {
                 ctx.close(); // the server SHOULD close TCP first, right after the exchange (§7.1.1)
@@ -415,6 +419,11 @@ public final class ClosingHandshakeHandler extends ChannelDuplexHandler {
     /** Enters {@code closing} and starts the close timeout. */
     private void startClosing(ChannelHandlerContext ctx, HandshakeState closing) {
         state = closing;
+        startTimeout(ctx);
+    }
+
+    /** Closes TCP at the close timeout, if the closing handshake has not ended by then. */
+    private void startTimeout(ChannelHandlerContext ctx) {
         long millis = config.closeTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> closeNow(Cause.CLOSE_TIMEOUT), millis, TimeUnit.MILLISECONDS);
     }
