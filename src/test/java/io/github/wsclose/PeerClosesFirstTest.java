@@ -103,6 +103,24 @@ class PeerClosesFirstTest {
     }
 
     @Test
+    void serverWhoseAnswerCannotLeaveClosesTcpAtTheCloseTimeout() {
+        HeldWrites wire = new HeldWrites(); // a peer that closed and does not read: the answer stays queued
+        try (HandshakeChannel ws = new HandshakeChannel(ClosingHandshakeConfig.server(), wire)) {
+            ws.peerSends(BYE);
+            ws.advance(TIMEOUT.minusMillis(1));
+            assertThat(ws.channel.isOpen()).as("open while the answer waits, within the close timeout").isTrue();
+
+            ws.advance(Duration.ofMillis(1));
+
+            assertThat(ws.channel.isOpen()).as("closed at the close timeout").isFalse();
+            CloseReport report = ws.report();
+            assertThat(report.initiator()).isEqualTo(REMOTE);
+            assertThat(report.received()).isEqualTo(BYE);
+            assertThat(report.duration()).isEqualTo(TIMEOUT);
+        }
+    }
+
+    @Test
     void clientAnswersThenWaitsForTheServerToCloseTcp() {
         try (HandshakeChannel ws = HandshakeChannel.client()) {
             ws.peerSends(BYE);
