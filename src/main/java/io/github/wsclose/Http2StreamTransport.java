@@ -99,7 +99,7 @@ final class Http2StreamTransport extends ChannelDuplexHandler {
      * handshake closes the connection cleanly (RFC 6455 §7.1.4).
      */
     private static boolean closingHandshakeDone(@Nullable HandshakeState handshake) {
-        return handshake != null && handshake.received() != null && handshake.sent() != null;
+        return handshake != null && handshake.handshakeComplete();
     }
 
     @Override
