@@ -63,23 +63,30 @@ class DirectMemoryExhaustionTest {
                 }
             }
 
-            RawClient client = RawClient.upgradeOnceBack(server.port(), WAIT_NANOS); // the server is back once it has read and dropped what the flood had sent
-            int servedPort = client.localPort();
+            List<Integer> ports = new ArrayList<>(flood.stream().map(RawClient::localPort).toList());
+            // the flood has ended once the server has read and dropped what it sent and closed each of its connections
+            assertThat(awaitReports(server, ports)).as("one report per connection of the flood: " + server.transcript()).isTrue();
+
+            RawClient client = RawClient.upgradeOnceBack(server.port(), WAIT_NANOS);
+            ports.add(client.localPort());
             try (RawClient served = client) {
                 served.send(WireFrame.of(WireFrame.TEXT, ascii("back?")));
                 assertThat(served.readFrame()).isEqualTo(WireFrame.of(WireFrame.TEXT, ascii("back?")));
                 served.send(WireFrame.of(WireFrame.BINARY, FRAGMENT));
-                assertThat(served.readFrame()).as("a message of the flood's size, echoed").isEqualTo(WireFrame.of(WireFrame.BINARY, FRAGMENT));
+                assertThat(served.readFrame()).as("a message of the flood's size, echoed: " + server.transcript()).isEqualTo(WireFrame.of(WireFrame.BINARY, FRAGMENT));
             }
-            List<Integer> ports = new ArrayList<>(flood.stream().map(RawClient::localPort).toList());
-            ports.add(servedPort);
-            long deadline = System.nanoTime() + WAIT_NANOS;
-            while (!reportedOnce(server, ports) && server.awaitLine(REPORT, Math.max(0, deadline - System.nanoTime())) != null) {
-                // each line is kept in the transcript
-            }
-            assertThat(reportedOnce(server, ports)).as("one report per connection: " + server.transcript()).isTrue();
+            assertThat(awaitReports(server, ports)).as("one report per connection: " + server.transcript()).isTrue();
             assertThat(server.transcript()).as("no stack trace").doesNotContain("\tat ", "Exception in thread");
         }
+    }
+
+    /** Waits until the server has printed a report line for each of {@code ports}, and tells whether it printed exactly one. */
+    private static boolean awaitReports(ExampleServerProcess server, List<Integer> ports) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (!reportedOnce(server, ports) && server.awaitLine(REPORT, Math.max(0, deadline - System.nanoTime())) != null) {
+            // each line is kept in the transcript
+        }
+        return reportedOnce(server, ports);
     }
 
     /** Tells whether the server printed exactly one report line for each of {@code ports}. */
