@@ -118,6 +118,7 @@ public final class Http2ServerPipeline {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.pipeline().addLast(new Http2StreamUpgrade(protocol, close, options, application));
+                stream.pipeline().addLast(ServerPipeline.UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
             }
         }));
         Duration idle = options.protection().upgradeTimeout();
@@ -126,6 +127,7 @@ public final class Http2ServerPipeline {
         }
         GracefulDrain drain = options.drainOrNull();
         pipeline.addLast(new ConnectionFrames(drain));
+        pipeline.addLast(ServerPipeline.UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
         if (drain != null) {
             drain.join(pipeline.channel()); // at its turn the connection closes, after its WebSocket streams (ConnectionFrames)
         }
@@ -186,8 +188,9 @@ public final class Http2ServerPipeline {
     }
 
     /**
-     * The last handler of an HTTP/2 connection: it takes the frames of the connection itself
-     * that Netty passes on, notes the acknowledgement of our SETTINGS, and releases them. It
+     * The handler of an HTTP/2 connection in front of {@link UnhandledExceptions}, its last: it
+     * takes the frames of the connection itself that Netty passes on, notes the acknowledgement of
+     * our SETTINGS, and releases them. It
      * knows the connection's WebSocket streams: while a {@link GracefulDrain} drains, a close of
      * the connection (the drain's, at the connection's turn) waits until each of them has closed
      * with the drain's code (or was closed at the drain's deadline), then lets Netty send GOAWAY and

@@ -146,8 +146,7 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         pipeline.addAfter(ServerPipeline.CONNECTION_GUARD, ServerPipeline.MESSAGE_AGGREGATOR, new WebSocketFrameAggregator(options.maxMessageBytes()));
         pipeline.addAfter(ServerPipeline.MESSAGE_AGGREGATOR, ServerPipeline.CLOSING_HANDSHAKE, handshake);
         pipeline.remove(this);
-        pipeline.addLast(application.get());
-        pipeline.addLast(ServerPipeline.UNHANDLED_EXCEPTIONS, UnhandledExceptions.INSTANCE);
+        addApplication(pipeline);
         GracefulDrain drain = options.drainOrNull();
         if (drain != null) {
             drain.join(ctx.channel());
@@ -180,8 +179,15 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
             pipeline.addAfter(ServerPipeline.HTTP_AGGREGATOR, "h2-readiness", new Readiness(drain));
         }
         pipeline.remove(this);
-        pipeline.addLast(application.get());
+        addApplication(pipeline);
         pipeline.fireChannelRead(request);
+    }
+
+    /** Puts the application's handlers of this stream, in order, in front of the stream's last handler. */
+    private void addApplication(ChannelPipeline pipeline) {
+        for (ChannelHandler handler : application.get()) {
+            pipeline.addBefore(ServerPipeline.UNHANDLED_EXCEPTIONS, null, handler);
+        }
     }
 
     /** Answers {@code refusal} and ends the stream. */

@@ -3,6 +3,7 @@ package io.github.wsclose;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -12,6 +13,9 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
  * {@link ClosingHandshakeHandler}, and is reported in its {@link CloseReport}. Before the
  * upgrade, it is logged and the connection closed; on a connection closed already (a request
  * that a timeout cut short), it is logged at debug level only, so that peers cannot fill the log.
+ * An HTTP/2 error of the peer's making, which Netty's codec answers with RST_STREAM or GOAWAY
+ * and ends the stream or connection on (RFC 9113 §5.4), is logged at debug level too, and left to
+ * the codec: a close here would take the place of its GOAWAY's error code.
  *
  * <p>Stateless and sharable.
  */
@@ -29,7 +33,10 @@ final class UnhandledExceptions extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ClosingHandshakeHandler handshake = ctx.pipeline().get(ClosingHandshakeHandler.class);
         if (handshake == null || !handshake.fail(cause)) {
-            if (ctx.channel().isActive()) {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // the codec has answered it and ends the stream or connection; a peer must not fill the log
+                LOG.debug("{} HTTP/2 error of the peer's", ctx.channel(), cause);
+            } else if (ctx.channel().isActive()) {
                 LOG.warn("{} closing a connection on an unhandled exception", ctx.channel(), cause);
                 ctx.close();
             } else {
