@@ -27,6 +27,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TimeoutRaceTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(60);
+    /**
+     * The earliest offsets, a millisecond apart: on a loaded machine the loop may run the answer's task late, together
+     * with the timeout's, and then the timeout wins; these leave the answer a margin that such delays do not eat.
+     */
+    private static final long EARLY_OFFSET_MICROS = -20_000;
+    private static final long EARLY_STEP_MICROS = 1_000;
+    /** From here on the offsets are {@link #STEP_MICROS} apart, across the moment of the timeout. */
     private static final long FIRST_OFFSET_MICROS = -8_000;
     private static final long LAST_OFFSET_MICROS = 2_000;
     private static final long STEP_MICROS = 250;
@@ -38,7 +45,8 @@ class TimeoutRaceTest {
         int answered = 0;
         int timedOut = 0;
         try (TestServer server = TestServer.builder().config(ClosingHandshakeConfig.server().withCloseTimeout(CLOSE_TIMEOUT)).over(http).start()) {
-            for (long offset = FIRST_OFFSET_MICROS; offset <= LAST_OFFSET_MICROS; offset += STEP_MICROS) {
+            for (long offset = EARLY_OFFSET_MICROS; offset <= LAST_OFFSET_MICROS;
+                    offset += offset < FIRST_OFFSET_MICROS ? EARLY_STEP_MICROS : STEP_MICROS) {
                 try (WebSocketPeer peer = http.connect(server)) {
                     TestServer.Connection connection = server.nextConnection();
                     closeAndScheduleTheAnswer(connection.channel(), peer, offset).get(10, TimeUnit.SECONDS);
