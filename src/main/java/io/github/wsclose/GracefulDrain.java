@@ -162,9 +162,19 @@ public final class GracefulDrain {
         return new GracefulDrain().run(channels, DrainPlan.of(reason, deadline));
     }
 
-    /** Pipelines built with this drain join it. */
-    void join(Channel channel) {
-        channels.add(channel);
+    /**
+     * Pipelines built with this drain join it: {@code channel} is added unless the drain has started, and this tells
+     * whether it was. Atomic with the start: a channel that joined is among those the drain closes, and one that did
+     * not must refuse its upgrade (503), as the drain would have closed it.
+     */
+    boolean join(Channel channel) {
+        synchronized (this) {
+            if (phase != Phase.SERVING) {
+                return false;
+            }
+            channels.add(channel);
+            return true;
+        }
     }
 
     /** An upgrade request was answered 503 because the drain has started. */
@@ -185,7 +195,7 @@ public final class GracefulDrain {
                 throw new IllegalStateException("drain already started: " + phase);
             }
             deadlineNanos = start + plan.deadline().toNanos(); // before the phase: a 503 reads it once it sees DRAINING
-            phase = Phase.DRAINING;
+            phase = Phase.DRAINING; // from here on no channel joins: those of the group are all the drain has
         }
         List<Connection> connections = new ArrayList<>();
         for (Channel channel : group) {
@@ -248,7 +258,8 @@ public final class GracefulDrain {
         Channel channel = connection.channel;
         EventLoop loop = channel.eventLoop();
         Runnable close = () -> {
-            ClosingHandshakeHandler handshake = connection.handshake;
+            // looked up again here, on the event loop: a stream that joined while becoming a WebSocket has its handshake by now
+            ClosingHandshakeHandler handshake = channel.pipeline().get(ClosingHandshakeHandler.class);
             CompletableFuture<CloseReport> report = handshake == null ? null : handshake.drain(plan.reason());
             if (report == null) {
                 closeNotUpgraded(channel).addListener(closed -> done.complete(null));
@@ -303,7 +314,10 @@ public final class GracefulDrain {
         }
     }
 
-    /** A channel of the drain and its closing handshake, null if it has none. */
+    /**
+     * A channel of the drain and its closing handshake as the start saw it, for the close timeouts of the schedule: null
+     * if it had none (yet).
+     */
     private record Connection(Channel channel, @Nullable ClosingHandshakeHandler handshake) {
     }
 

@@ -93,7 +93,8 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         Http2ConnectCheck.Refusal refusal = Http2ConnectCheck.check(headers, protocol.websocketPath(), advertised,
                 request.isEndStream());
         GracefulDrain drain = options.drainOrNull();
-        if (refusal == null && drain != null && drain.phase() != GracefulDrain.Phase.SERVING) {
+        // joins the drain in the same step as it looks whether it started: a drain that starts from now on closes this stream
+        if (refusal == null && drain != null && !drain.join(ctx.channel())) {
             drain.upgradeRefused();
             refuse(ctx, new Http2ConnectCheck.Refusal(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining: connect again"),
                     drain.retryAfterSeconds());
@@ -147,10 +148,6 @@ final class Http2StreamUpgrade extends ChannelInboundHandlerAdapter {
         pipeline.addAfter(ServerPipeline.MESSAGE_AGGREGATOR, ServerPipeline.CLOSING_HANDSHAKE, handshake);
         pipeline.remove(this);
         addApplication(pipeline);
-        GracefulDrain drain = options.drainOrNull();
-        if (drain != null) {
-            drain.join(ctx.channel());
-        }
         Http2ServerPipeline.webSocketOpened(ctx.channel());
         // the event an upgrade over HTTP/1.1 fires: the application, metrics and guards see the same on a stream
         pipeline.fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(

@@ -29,14 +29,20 @@ class ClientMisbehavingServerTest {
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofMillis(500);
     private static final ClosingHandshakeConfig CLIENT = ClosingHandshakeConfig.client().withCloseTimeout(CLOSE_TIMEOUT);
+    /**
+     * The close timeout of a case where the server's answer must beat it: the server is the test thread, which reads the
+     * client's close frame and then writes its answer, and on a loaded machine with two shared cores it may wait its turn
+     * for hundreds of milliseconds in between.
+     */
+    private static final Duration ANSWERED_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     @Test
     void aServerThatNeverClosesTcpAfterAnsweringIsClosedByTheClientAfterTheCloseTimeout() throws Exception {
         try (RawServer server = new RawServer(); TestClient client = new TestClient()) {
-            TestServer.Connection ws = client.connect(server.uri(), CLIENT, ClientOptions.DEFAULTS);
+            TestServer.Connection ws = client.connect(server.uri(), CLIENT.withCloseTimeout(ANSWERED_CLOSE_TIMEOUT), ClientOptions.DEFAULTS);
             try (RawServer.Peer peer = server.acceptUpgraded()) {
                 TestClient.upgraded(ws.channel());
-                long start = System.nanoTime();
+                long start = System.nanoTime(); // before the write: the client starts its close timeout when its close frame goes, later
                 ws.channel().writeAndFlush(CloseReason.of(1000, "bye"));
                 assertThat(peer.readFrame()).isEqualTo(WireFrame.close(1000, "bye"));
                 peer.send(WireFrame.close(1000));
@@ -46,12 +52,12 @@ class ClientMisbehavingServerTest {
                 assertThat(rest.frames()).isEmpty();
                 assertThat(rest.end()).isEqualTo(RawClient.TcpEnd.EOF);
                 // the client left TCP to the server (§7.1.1) until its close timeout
-                assertThat(Duration.ofNanos(waited)).isGreaterThanOrEqualTo(CLOSE_TIMEOUT.minusMillis(50));
+                assertThat(Duration.ofNanos(waited)).isGreaterThanOrEqualTo(ANSWERED_CLOSE_TIMEOUT);
                 CloseReport report = ws.report();
                 assertThat(report.clean()).isTrue(); // both close frames went: the handshake completed (§7.1.4)
                 assertThat(report.initiator()).isEqualTo(Initiator.LOCAL);
                 assertThat(report.received()).isEqualTo(CloseReason.of(1000, ""));
-                assertThat(report.duration()).isGreaterThanOrEqualTo(CLOSE_TIMEOUT);
+                assertThat(report.duration()).isGreaterThanOrEqualTo(ANSWERED_CLOSE_TIMEOUT);
             }
         }
     }

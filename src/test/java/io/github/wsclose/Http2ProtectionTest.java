@@ -27,6 +27,11 @@ class Http2ProtectionTest {
 
     private static final long T = TestServer.TIMEOUT_SECONDS;
     private static final ClosingHandshakeConfig QUICK = ClosingHandshakeConfig.server().withCloseTimeout(Duration.ofMillis(300));
+    /**
+     * The upgrade timeout of the cases where the client opens a stream after its connection is up: the test thread
+     * does that, and on a loaded machine with two shared cores it may wait its turn for hundreds of milliseconds first.
+     */
+    private static final Duration UPGRADE_TIMEOUT = Duration.ofSeconds(1);
 
     @Test
     void keepalive_aStreamThatNeverAnswersPings_failedWith1011_theOtherStreamEchoes() throws Exception {
@@ -122,13 +127,13 @@ class Http2ProtectionTest {
 
     @Test
     void aConnectionWhoseStreamsEnded_goesAwayAtTheUpgradeTimeout_notWhileAStreamIsOpen() throws Exception {
-        ServerProtection protection = ServerProtection.defaults().withUpgradeTimeout(Duration.ofMillis(200))
-                .withPingInterval(Duration.ofMillis(50));
+        ServerProtection protection = ServerProtection.defaults().withUpgradeTimeout(UPGRADE_TIMEOUT)
+                .withPingInterval(UPGRADE_TIMEOUT.dividedBy(4));
         try (TestServer server = TestServer.builder().protection(protection).http2(null).start();
                 H2Client client = H2Client.connect(server.address())) {
             H2Client.Stream stream = client.openWebSocket();
             TestServer.Connection connection = server.nextConnection();
-            for (int pings = 0; pings < 8; ) { // the server's pings are the clock: 8 × 50 ms, twice the timeout
+            for (int pings = 0; pings < 8; ) { // the server's pings are the clock: 8 × 250 ms, twice the timeout
                 WireFrame frame = stream.nextFrame();
                 assertThat(frame).isNotNull();
                 assertThat(frame.opcode()).isEqualTo(WireFrame.PING);
@@ -155,7 +160,7 @@ class Http2ProtectionTest {
 
     @Test
     void goAwayFromTheClient_openWebSocketsFinishTheirClosingHandshake_eachReportedOnce() throws Exception {
-        ServerProtection protection = ServerProtection.defaults().withUpgradeTimeout(Duration.ofMillis(300));
+        ServerProtection protection = ServerProtection.defaults().withUpgradeTimeout(UPGRADE_TIMEOUT);
         try (TestServer server = TestServer.builder().protection(protection).http2(null).start();
                 H2Client client = H2Client.connect(server.address())) {
             H2Client.Stream first = client.openWebSocket();

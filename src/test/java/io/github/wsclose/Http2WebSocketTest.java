@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.wsclose.CloseReport.Cause;
 import io.github.wsclose.CloseReport.Initiator;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
@@ -16,8 +18,10 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -350,6 +354,36 @@ class Http2WebSocketTest {
             assertThat(drained.clean()).isEqualTo(2);
             assertThat(drained.refusedUpgrades()).isEqualTo(1);
             assertThat(first.reset()).isNotDone();
+        }
+    }
+
+    @Test
+    void drain_startedWhileAStreamBecomesAWebSocket_drainsThatStreamToo() throws Exception {
+        GracefulDrain drain = new GracefulDrain();
+        CloseReason goingAway = new CloseReason(CloseReason.Codes.GOING_AWAY, "restart");
+        CompletableFuture<CompletableFuture<GracefulDrain.Result>> started = new CompletableFuture<>();
+        // the stream's test handlers are made while its CONNECT is being accepted, on the event loop, after the check for a
+        // drain that would answer 503: the drain starts right there, from another thread's point of view at any moment
+        Supplier<ChannelHandler> startingTheDrain = () -> {
+            if (!started.isDone()) {
+                started.complete(drain.start(DrainPlan.of(goingAway, Duration.ofSeconds(5))));
+            }
+            return new ChannelInboundHandlerAdapter();
+        };
+        try (TestServer server = TestServer.builder().options(ServerOptions.DEFAULTS.withDrain(drain)).inFront(startingTheDrain)
+                        .http2(null).start();
+                H2Client client = H2Client.connect(server.address())) {
+            H2Client.Stream stream = client.openWebSocket();
+            TestServer.Connection connection = server.nextConnection();
+
+            assertThat(stream.nextFrame()).as("the drain's close frame").isEqualTo(WireFrame.close(1001, "restart"));
+            stream.sendAndEnd(WireFrame.close(1001));
+            assertThat(stream.framesUntilEnd()).isEmpty();
+            GracefulDrain.Result drained = started.get(T, TimeUnit.SECONDS).get(T, TimeUnit.SECONDS);
+            assertThat(drained.connections()).isEqualTo(1);
+            assertThat(drained.clean()).isEqualTo(1);
+            assertThat(connection.report().cause()).isEqualTo(Cause.DRAIN);
+            client.goAway().get(T, TimeUnit.SECONDS); // then the connection goes away
         }
     }
 
